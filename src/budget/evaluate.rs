@@ -1,0 +1,402 @@
+//! Evaluation: every metric against the budgets that match it and against the baseline, into
+//! one verdict row per (metric, stat, budget), each with the numbers and a human reason.
+//!
+//! Metrics that no budget names are still compared with the baseline under `defaults`, so a
+//! regression in an unbudgeted benchmark is not missed; they are listed either way so the
+//! report shows everything that was read.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::file::{Budget, Budgets, Severity};
+use crate::baseline::Comparison;
+use crate::error::{Error, Place, Result};
+use crate::model::{Direction, Metric, Stat};
+use crate::stats::{history_p_value, welch_p_value, Summary};
+use crate::units::{human, sig3, signed_percent, QuantityKind};
+
+/// What happened to one (metric, stat, budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// A budget at `error` severity is broken.
+    Fail,
+    /// A budget at `warning` severity is broken.
+    Warn,
+    /// The baseline has this metric, this run does not.
+    Missing,
+    /// A budget at `info` severity is broken: reported, never failing.
+    Notice,
+    /// Better than the baseline by more than the regression limit, and significant.
+    Improved,
+    /// Not in the baseline.
+    New,
+    Pass,
+}
+
+/// Which test decided whether a change vs the baseline is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Test {
+    /// No baseline comparison was made.
+    None,
+    /// The change alone was compared with the limit (no spread known on either side).
+    Threshold,
+    /// Welch's t-test on both sides' mean, standard deviation and sample count.
+    Welch,
+    /// A z-score of this run against the spread of the baseline's history.
+    History,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub metric: String,
+    pub stat: Stat,
+    pub unit: String,
+    pub direction: Direction,
+    pub status: Status,
+    /// Set on rows that break something; decides the exit code with `--fail-on`.
+    pub severity: Option<Severity>,
+    pub current: Option<f64>,
+    pub baseline: Option<f64>,
+    /// (current - baseline) / |baseline|, signed.
+    pub change: Option<f64>,
+    /// The budget as a reader would state it; `None` for unbudgeted metrics without a baseline.
+    pub budget: Option<String>,
+    /// 1-based line of the budget in the budgets file.
+    pub budget_line: Option<usize>,
+    pub test: Test,
+    pub p_value: Option<f64>,
+    pub reason: String,
+    /// Worth a reader's eye though not a violation: improved, new, or over the limit but
+    /// within noise.
+    pub notable: bool,
+    /// Number of samples behind the current value, when known (tail percentiles need it).
+    pub samples: Option<u64>,
+    pub source: Option<String>,
+}
+
+/// A budget whose glob matched no metric: reported as a warning, never silently dropped.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unmatched {
+    pub metric: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub rows: Vec<Row>,
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// Evaluates `metrics` against `budgets` and, when given, the baseline `comparison`.
+///
+/// Errors only when a budget cannot apply to a metric it matches (a size limit on a timing):
+/// that is a mistake in the budgets file, not a verdict.
+pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Result<Evaluation> {
+    let baseline = comparison.map(BaselineIndex::new);
+    let mut rows = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut budgeted = vec![false; metrics.len()];
+
+    for budget in &budgets.budgets {
+        let mut matched = false;
+        for (i, metric) in metrics.iter().enumerate() {
+            if !budget.metric.matches(&metric.name) {
+                continue;
+            }
+            matched = true;
+            budgeted[i] = true;
+            check_units(budgets, budget, metric)?;
+            rows.push(evaluate_one(budgets, Some(budget), metric, baseline.as_ref()));
+        }
+        if !matched {
+            unmatched.push(Unmatched { metric: budget.metric.as_str().to_string(), line: budget.line });
+        }
+    }
+    for (metric, _) in metrics.iter().zip(&budgeted).filter(|(_, b)| !**b) {
+        rows.push(evaluate_one(budgets, None, metric, baseline.as_ref()));
+    }
+    if let Some(index) = &baseline {
+        let current: HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+        for old in &index.comparison.newest.metrics {
+            if !current.contains(old.name.as_str()) {
+                rows.push(missing_row(budgets, old, index));
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.status, &a.metric, a.stat).cmp(&(b.status, &b.metric, b.stat)));
+    Ok(Evaluation { rows, unmatched })
+}
+
+fn check_units(budgets: &Budgets, budget: &Budget, metric: &Metric) -> Result<()> {
+    for (key, q) in [("max", budget.max), ("min", budget.min)] {
+        let Some(q) = q else { continue };
+        if q.fits(&metric.unit) {
+            continue;
+        }
+        let what = match q.kind {
+            QuantityKind::Duration => "a duration",
+            QuantityKind::Size => "a size",
+            QuantityKind::Plain => "a plain number",
+        };
+        let hint = match q.kind {
+            QuantityKind::Plain => " (give it a unit, e.g. `200ms` or `50 kB`)",
+            _ => "",
+        };
+        return Err(Error::input(
+            &budgets.path,
+            Place::Line { line: budget.line, column: None },
+            format!(
+                "budget `{}` has `{key}: {q}`, {what}{hint}, but it matches `{}`, measured in `{}` (from {})",
+                budget.metric.as_str(),
+                metric.name,
+                if metric.unit.is_empty() { "no unit" } else { &metric.unit },
+                metric.source.as_ref().map_or("?".to_string(), |s| s.file.clone())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The baseline's metrics by name, plus each metric's history, built once per evaluation.
+struct BaselineIndex<'a> {
+    comparison: &'a Comparison,
+    newest: HashMap<&'a str, &'a Metric>,
+    history: Vec<HashMap<&'a str, &'a Metric>>,
+}
+
+impl<'a> BaselineIndex<'a> {
+    fn new(comparison: &'a Comparison) -> Self {
+        let by_name =
+            |run: &'a crate::model::Run| run.metrics.iter().map(|m| (m.name.as_str(), m)).collect::<HashMap<_, _>>();
+        BaselineIndex {
+            comparison,
+            newest: by_name(&comparison.newest),
+            history: comparison.history.iter().map(by_name).collect(),
+        }
+    }
+
+    fn history_values(&self, name: &str, stat: Stat) -> Vec<f64> {
+        self.history.iter().filter_map(|run| run.get(name).and_then(|m| m.stat(stat))).collect()
+    }
+}
+
+fn default_stat(metric: &Metric) -> Stat {
+    if metric.stats.contains_key(&Stat::Gzip) {
+        Stat::Gzip
+    } else {
+        Stat::Value
+    }
+}
+
+fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, baseline: Option<&BaselineIndex>) -> Row {
+    let defaults = &budgets.defaults;
+    let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
+    let severity = budget.map_or(defaults.severity, |b| b.severity);
+    let regression = budget.map_or(defaults.regression, |b| b.regression);
+    let unit = metric.unit.clone();
+    let show = |v: f64| human(v, &unit);
+    let mut row = Row {
+        metric: metric.name.clone(),
+        stat,
+        unit: unit.clone(),
+        direction: metric.direction,
+        status: Status::Pass,
+        severity: None,
+        current: metric.stat(stat),
+        baseline: None,
+        change: None,
+        budget: budget.map(Budget::describe).or_else(|| {
+            (baseline.is_some() && regression.is_some())
+                .then(|| format!("≤ {}% worse than baseline (defaults)", sig3(regression.unwrap_or(0.0) * 100.0)))
+        }),
+        budget_line: budget.map(|b| b.line),
+        test: Test::None,
+        p_value: None,
+        reason: String::new(),
+        notable: false,
+        samples: metric.n,
+        source: metric.source.as_ref().map(|s| s.file.clone()),
+    };
+    let Some(current) = row.current else {
+        let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
+        row.status = Status::Missing;
+        row.severity = Some(Severity::Warning.min(severity));
+        row.reason = format!("has no {stat} (it has {}); pick one of those with `stat:`", available.join(", "));
+        return row;
+    };
+
+    let mut broken: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(b) = budget {
+        if let Some(max) = b.max.filter(|m| current > m.value) {
+            broken.push(format!("{stat} {} > max {}", show(current), show(max.value)));
+        }
+        if let Some(min) = b.min.filter(|m| current < m.value) {
+            broken.push(format!("{stat} {} < min {}", show(current), show(min.value)));
+        }
+        if broken.is_empty() {
+            match (b.max, b.min) {
+                (Some(max), _) => notes.push(format!("{stat} {} ≤ max {}", show(current), show(max.value))),
+                (None, Some(min)) => notes.push(format!("{stat} {} ≥ min {}", show(current), show(min.value))),
+                (None, None) => {}
+            }
+        }
+    }
+
+    let mut improved = false;
+    let mut is_new = false;
+    if let Some(index) = baseline {
+        let branch = &index.comparison.branch;
+        match index.newest.get(metric.name.as_str()).and_then(|old| old.stat(stat).map(|v| (old, v))) {
+            None => {
+                is_new = true;
+                notes.push(format!("new: not in the {branch} baseline"));
+            }
+            Some((old, base)) => {
+                row.baseline = Some(base);
+                let change = relative_change(base, current);
+                row.change = Some(change);
+                let worse = match metric.direction {
+                    Direction::LowerIsBetter => change,
+                    Direction::HigherIsBetter => -change,
+                };
+                let (test, p) = significance(index, metric, old, stat, current, defaults);
+                row.test = test;
+                row.p_value = p;
+                let significant = p.is_none_or(|p| p < 1.0 - defaults.confidence);
+                let confidence = format!("{}%", sig3(defaults.confidence * 100.0));
+                let evidence = match (test, p) {
+                    (Test::Welch, Some(p)) => format!("Welch's t-test, {}", format_p(p)),
+                    (Test::History, Some(p)) => format!(
+                        "z-score vs {} runs of history, {}",
+                        index.history_values(&metric.name, stat).len(),
+                        format_p(p)
+                    ),
+                    _ => "no spread known, plain threshold".to_string(),
+                };
+                let vs = format!("{} vs {branch} ({} → {})", signed_percent(change), show(base), show(current));
+                match regression {
+                    Some(limit) if worse > limit && significant => {
+                        broken.push(format!(
+                            "{vs}, limit {}%; significant at {confidence} ({evidence})",
+                            sig3(limit * 100.0)
+                        ));
+                    }
+                    Some(limit) if worse > limit => {
+                        row.notable = true;
+                        notes.push(format!(
+                            "{vs} is over the {}% limit but within noise at {confidence} ({evidence})",
+                            sig3(limit * 100.0)
+                        ));
+                    }
+                    Some(limit) if -worse > limit && significant => {
+                        improved = true;
+                        notes.push(format!("{vs}: better by more than {}% ({evidence})", sig3(limit * 100.0)));
+                    }
+                    _ => notes.push(vs),
+                }
+            }
+        }
+    }
+
+    if broken.is_empty() {
+        row.notable |= improved || is_new;
+        row.status = if improved {
+            Status::Improved
+        } else if is_new {
+            Status::New
+        } else {
+            Status::Pass
+        };
+        row.reason =
+            if notes.is_empty() { "no budget and no baseline to compare with".to_string() } else { notes.join("; ") };
+    } else {
+        row.status = match severity {
+            Severity::Error => Status::Fail,
+            Severity::Warning => Status::Warn,
+            Severity::Info => Status::Notice,
+        };
+        row.severity = Some(severity);
+        row.reason = broken.join("; ");
+    }
+    row
+}
+
+/// Which test applies and its p-value: Welch when both sides carry a spread, else the history
+/// z-score when the baseline has enough runs, else none (the threshold decides alone).
+fn significance(
+    index: &BaselineIndex,
+    metric: &Metric,
+    old: &Metric,
+    stat: Stat,
+    current: f64,
+    defaults: &super::Defaults,
+) -> (Test, Option<f64>) {
+    if let (Some(a), Some(b)) = (Summary::of(&old.stats, old.n), Summary::of(&metric.stats, metric.n)) {
+        if let Some(p) = welch_p_value(a, b) {
+            return (Test::Welch, Some(p));
+        }
+    }
+    let history = index.history_values(&metric.name, stat);
+    match history_p_value(&history, current, defaults.min_history) {
+        Some(p) => (Test::History, Some(p)),
+        None => (Test::Threshold, None),
+    }
+}
+
+fn relative_change(base: f64, current: f64) -> f64 {
+    if base == 0.0 {
+        if current == 0.0 {
+            0.0
+        } else {
+            f64::INFINITY.copysign(current)
+        }
+    } else {
+        (current - base) / base.abs()
+    }
+}
+
+fn format_p(p: f64) -> String {
+    if p < 0.0001 {
+        "p < 0.0001".into()
+    } else {
+        format!("p = {p:.4}")
+    }
+}
+
+fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
+    let stat = default_stat(old);
+    let commit = index
+        .comparison
+        .newest
+        .context
+        .commit
+        .as_deref()
+        .map(|c| format!(" at {}", &c[..c.len().min(7)]))
+        .unwrap_or_default();
+    Row {
+        metric: old.name.clone(),
+        stat,
+        unit: old.unit.clone(),
+        direction: old.direction,
+        status: Status::Missing,
+        severity: Some(budgets.defaults.missing),
+        current: None,
+        baseline: old.stat(stat),
+        change: None,
+        budget: None,
+        budget_line: None,
+        test: Test::None,
+        p_value: None,
+        reason: format!(
+            "in the {} baseline{commit}, not in this run: renamed, removed, or did the benchmark not run?",
+            index.comparison.branch
+        ),
+        notable: true,
+        samples: None,
+        source: None,
+    }
+}

@@ -1,0 +1,8 @@
+//! The budgets file: its YAML model, validation into a typed config, and evaluation of a run
+//! against it (and against a baseline) into verdict rows.
+
+pub mod evaluate;
+mod file;
+
+pub use evaluate::{evaluate, Evaluation};
+pub use file::{load, parse, Budget, Budgets, BundleSpec, Defaults, Severity};

@@ -1,0 +1,179 @@
+//! The commands, end to end: reading inputs, running the pipeline, writing outputs. Returns
+//! exit codes; `main` only maps errors to exit code 2.
+
+use std::path::{Path, PathBuf};
+
+use crate::baseline::{FileStore, Store};
+use crate::budget::{self, Budgets};
+use crate::cli::{CheckArgs, ParseArgs, ValidateArgs};
+use crate::error::{Error, Result};
+use crate::ingest::{self, native, ResultSpec};
+use crate::model::{Run, RunContext};
+use crate::report::{markdown, terminal, BaselineInfo, Compared, Report};
+
+/// Exit code: no violation at the failing severity.
+pub const EXIT_PASS: i32 = 0;
+/// Exit code: at least one violation at the failing severity.
+pub const EXIT_VIOLATION: i32 = 1;
+/// Exit code: usage, configuration or input error; the gate could not decide.
+pub const EXIT_ERROR: i32 = 2;
+
+const DEFAULT_BUDGETS: [&str; 2] = ["budgets.yaml", ".github/budgets.yaml"];
+
+fn budgets_path(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    DEFAULT_BUDGETS.iter().map(PathBuf::from).find(|p| p.exists()).ok_or_else(|| {
+        Error::Usage(format!(
+            "no budgets file: looked for {} in {}; pass --budgets FILE (budgets.example.yaml in the project shows every key)",
+            DEFAULT_BUDGETS.join(" and "),
+            std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where this run happened, from flags first, then what a GitHub runner provides.
+fn run_context(args: &CheckArgs) -> RunContext {
+    RunContext {
+        commit: args.commit.clone().or_else(|| env("GITHUB_SHA")),
+        branch: args.branch.clone().or_else(|| env("GITHUB_HEAD_REF")).or_else(|| env("GITHUB_REF_NAME")),
+        time: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
+        runner: env("RUNNER_NAME").or_else(|| env("RUNNER_OS")),
+    }
+}
+
+/// `budgetgate check`.
+pub fn check(args: &CheckArgs) -> Result<i32> {
+    let budgets = budget::load(&budgets_path(args.budgets.as_deref())?)?;
+    let specs = result_specs(args, &budgets)?;
+    let metrics = ingest::ingest(&specs)?;
+
+    let mut notes = Vec::new();
+    let comparison = match &args.baseline {
+        None => None,
+        Some(path) => match FileStore::new(path).load()? {
+            None => {
+                notes.push(format!(
+                    "no baseline yet: {} does not exist (the first run on the base branch creates it with --save-baseline)",
+                    path.display()
+                ));
+                None
+            }
+            Some(history) => {
+                let branch = args.baseline_branch.clone().or_else(|| env("GITHUB_BASE_REF"));
+                let comparison = history.comparison(branch.as_deref())?;
+                if comparison.is_none() {
+                    notes.push(format!(
+                        "no baseline yet for branch `{}` in {}",
+                        branch.as_deref().unwrap_or("?"),
+                        path.display()
+                    ));
+                }
+                comparison
+            }
+        },
+    };
+
+    let evaluation = budget::evaluate(&budgets, &metrics, comparison.as_ref())?;
+    let context = run_context(args);
+    let compared = Compared {
+        current: context.clone(),
+        baseline: comparison.as_ref().map(|c| BaselineInfo {
+            context: RunContext { branch: Some(c.branch.clone()), ..c.newest.context.clone() },
+            runs: c.history.len(),
+        }),
+    };
+    let report = Report::new(evaluation, budgets.path.display().to_string(), args.fail_on, compared, notes);
+
+    // Render before writing anything, so a template error leaves no half-written outputs.
+    let markdown = match &args.report_md {
+        Some(_) => Some(markdown::render(&report, args.template.as_deref())?),
+        None => None,
+    };
+    if let Some(path) = &args.report_json {
+        let json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
+        crate::baseline::write_atomically(path, &json)?;
+    }
+    if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
+        crate::baseline::write_atomically(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.save_baseline {
+        let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());
+        FileStore::new(path).save(&branch, Run { context, metrics }, args.keep)?;
+    }
+    terminal::print(&report).map_err(|e| Error::io("stdout", "cannot write", e))?;
+    Ok(report.exit_code)
+}
+
+fn result_specs(args: &CheckArgs, budgets: &Budgets) -> Result<Vec<ResultSpec>> {
+    if !args.results.is_empty() {
+        return Ok(args.results.iter().map(|r| ResultSpec::from_cli(r, args.format.as_deref())).collect());
+    }
+    if budgets.results.is_empty() {
+        return Err(Error::Usage(format!(
+            "no result files to check: {} has no `results:` and no --results was given",
+            budgets.path.display()
+        )));
+    }
+    Ok(budgets.results.clone())
+}
+
+/// `budgetgate parse`: the normalized metrics as JSON on stdout.
+pub fn parse(args: &ParseArgs) -> Result<i32> {
+    let specs: Vec<ResultSpec> = args.files.iter().map(|f| ResultSpec::from_cli(f, args.format.as_deref())).collect();
+    let metrics = ingest::ingest(&specs)?;
+    let document = native::Document::from_metrics(&metrics);
+    let json = serde_json::to_string_pretty(&document).expect("metrics always serialize");
+    println!("{json}");
+    Ok(EXIT_PASS)
+}
+
+/// `budgetgate validate`: the budgets file, then (when its result files exist) whether every
+/// budget matches something.
+pub fn validate(args: &ValidateArgs) -> Result<i32> {
+    let budgets = budget::load(&budgets_path(args.budgets.as_deref())?)?;
+    println!(
+        "{}: valid ({} budget{}, {} result entr{}, {} bundle{})",
+        budgets.path.display(),
+        budgets.budgets.len(),
+        if budgets.budgets.len() == 1 { "" } else { "s" },
+        budgets.results.len(),
+        if budgets.results.len() == 1 { "y" } else { "ies" },
+        budgets.bundles.len(),
+        if budgets.bundles.len() == 1 { "" } else { "s" },
+    );
+    if budgets.results.is_empty() {
+        return Ok(EXIT_PASS);
+    }
+    match ingest::ingest(&budgets.results) {
+        Ok(metrics) => {
+            let evaluation = budget::evaluate(&budgets, &metrics, None)?;
+            for u in &evaluation.unmatched {
+                eprintln!(
+                    "warning: {} line {}: budget `{}` matches none of the {} metrics read",
+                    budgets.path.display(),
+                    u.line,
+                    u.metric,
+                    metrics.len()
+                );
+            }
+        }
+        Err(e) => {
+            eprintln!("note: could not read the results to check which budgets match ({e}); run the benchmarks first")
+        }
+    }
+    Ok(EXIT_PASS)
+}
+
+/// `budgetgate formats`.
+pub fn formats() -> i32 {
+    for format in ingest::FORMATS {
+        println!("{:<24} {}", format.name(), format.describe());
+    }
+    EXIT_PASS
+}

@@ -1,0 +1,87 @@
+//! Command-line interface: the contract users and scripts rely on (DESIGN.md). Flags may be
+//! added, never renamed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::FailOn;
+
+#[derive(Debug, Parser)]
+#[command(name = "budgetgate", version = crate::VERSION, about = "Performance regression gate for CI: benchmark results and bundle sizes against budgets and baselines.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check results against the budgets (and a baseline); exit 1 when a budget is broken.
+    Check(CheckArgs),
+    /// Print the normalized metrics read from result files, as JSON.
+    Parse(ParseArgs),
+    /// Check a budgets file and explain its mistakes.
+    Validate(ValidateArgs),
+    /// List the supported input formats.
+    Formats,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Budgets file [default: budgets.yaml, then .github/budgets.yaml]
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+    /// Result files to read, as a glob or FORMAT:GLOB; replaces the budgets file's `results:`
+    #[arg(long, value_name = "GLOB")]
+    pub results: Vec<String>,
+    /// Format of the --results that do not name one (default: detected from content)
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<String>,
+    /// Baseline file to compare with (a missing file means "no baseline yet", not an error)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Branch of the baseline to compare with [default: GITHUB_BASE_REF, or the only/main branch]
+    #[arg(long, value_name = "NAME")]
+    pub baseline_branch: Option<String>,
+    /// Add this run to a baseline file (created if missing; merged, never overwritten)
+    #[arg(long, value_name = "FILE")]
+    pub save_baseline: Option<PathBuf>,
+    /// Branch to record this run under [default: GITHUB_HEAD_REF or GITHUB_REF_NAME, else "local"]
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Commit this run measured [default: GITHUB_SHA]
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Runs of history kept per branch in the baseline
+    #[arg(long, value_name = "N", default_value_t = crate::baseline::DEFAULT_KEEP)]
+    pub keep: usize,
+    /// Write the Markdown report here
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
+    /// Write the JSON report here (versioned; the object templates receive)
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// minijinja template for the Markdown report instead of the built-in one
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Which broken budgets fail the job (exit 1)
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Result files (FORMAT:PATH skips detection)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Format of the files that do not name one (default: detected from content)
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Budgets file [default: budgets.yaml, then .github/budgets.yaml]
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+}

@@ -1,0 +1,75 @@
+//! hyperfine `--export-json`: one metric per benchmarked command, times in seconds.
+//!
+//! Schema: hyperfine v1.18 `src/benchmark/benchmark_result.rs` (`BenchmarkResult`) as written
+//! by `src/export/json.rs`, https://github.com/sharkdp/hyperfine/blob/v1.18.0/src/benchmark/benchmark_result.rs
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{at, Format};
+use crate::error::{from_json, Result};
+use crate::model::{Direction, Metric, Stat};
+use crate::units::NS;
+
+pub struct Hyperfine;
+
+#[derive(Deserialize)]
+struct Export {
+    results: Vec<BenchmarkResult>,
+}
+
+#[derive(Deserialize)]
+struct BenchmarkResult {
+    command: String,
+    mean: f64,
+    /// `null` when the command ran once.
+    stddev: Option<f64>,
+    median: f64,
+    min: f64,
+    max: f64,
+    /// Absent in exports of hyperfine before 1.6.
+    #[serde(default)]
+    times: Option<Vec<f64>>,
+}
+
+const NS_PER_S: f64 = 1e9;
+
+impl Format for Hyperfine {
+    fn name(&self) -> &'static str {
+        "hyperfine"
+    }
+
+    fn describe(&self) -> &'static str {
+        "hyperfine: hyperfine --export-json FILE"
+    }
+
+    fn detect(&self, _path: &Path, text: &str) -> bool {
+        let head = &text[..text.len().min(4096)];
+        head.contains("\"results\"") && head.contains("\"command\"") && head.contains("\"mean\"")
+    }
+
+    fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
+        let export: Export = from_json(path, text)?;
+        let mut metrics = Vec::with_capacity(export.results.len());
+        for (i, result) in export.results.into_iter().enumerate() {
+            if result.command.trim().is_empty() {
+                return Err(at(path, format!("results[{i}].command"), "is empty; expected the benchmarked command"));
+            }
+            let mut metric = Metric::new(result.command, NS, Direction::LowerIsBetter)
+                .with_stat(Stat::Value, result.mean * NS_PER_S)
+                .with_stat(Stat::Mean, result.mean * NS_PER_S)
+                .with_stat(Stat::Median, result.median * NS_PER_S)
+                .with_stat(Stat::Min, result.min * NS_PER_S)
+                .with_stat(Stat::Max, result.max * NS_PER_S);
+            if let Some(stddev) = result.stddev {
+                metric.stats.insert(Stat::Stddev, stddev * NS_PER_S);
+            }
+            if let Some(times) = result.times {
+                metric.samples = times.iter().map(|t| t * NS_PER_S).collect();
+            }
+            metrics.push(metric);
+        }
+        Ok(metrics)
+    }
+}

@@ -1,0 +1,184 @@
+//! Reading the result files benchmark tools already write into normalized [`Metric`]s.
+//!
+//! One module per format behind [`Format`], listed once in [`FORMATS`]. Detection (sniffing a
+//! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
+//! failure always explains itself instead of falling through to "unknown format".
+
+mod criterion;
+mod custom_json;
+mod hyperfine;
+pub mod native;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{read_text, Error, Place, Result};
+use crate::globs;
+use crate::model::{Metric, Source};
+use crate::stats;
+
+/// A result-file format: how to recognise it and how to read it.
+pub trait Format: Sync {
+    /// The name users write in `format:` and `FORMAT:PATH`.
+    fn name(&self) -> &'static str;
+    /// One line for `budgetgate formats`: which tool, which command writes it.
+    fn describe(&self) -> &'static str;
+    /// Whether `text` (the content of `path`) looks like this format. Cheap and conservative:
+    /// a false positive turns into a confusing parse error.
+    fn detect(&self, path: &Path, text: &str) -> bool;
+    /// Reads every metric in the file, in canonical units, or says what is wrong and where.
+    fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>>;
+}
+
+/// Every format, in detection order (most specific first).
+pub static FORMATS: &[&dyn Format] = &[
+    &criterion::Criterion,
+    &hyperfine::Hyperfine,
+    &native::Native,
+    &custom_json::CUSTOM_DETECTED,
+    &custom_json::CUSTOM_SMALLER,
+    &custom_json::CUSTOM_BIGGER,
+];
+
+pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name))
+}
+
+fn known_format_names() -> String {
+    FORMATS.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// One `results:` entry or `--results` argument: a glob, an optional forced format and a
+/// prefix for the metric names it yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultSpec {
+    pub pattern: String,
+    pub format: Option<String>,
+    pub prefix: Option<String>,
+}
+
+impl ResultSpec {
+    /// Parses the CLI form `GLOB` or `FORMAT:GLOB`. A Windows drive letter (`C:\...`) is not a
+    /// format, so only known format names are split off.
+    pub fn from_cli(arg: &str, default_format: Option<&str>) -> ResultSpec {
+        if let Some((head, tail)) = arg.split_once(':') {
+            if format_by_name(head).is_some() {
+                return ResultSpec { pattern: tail.to_string(), format: Some(head.to_string()), prefix: None };
+            }
+        }
+        ResultSpec { pattern: arg.to_string(), format: default_format.map(str::to_string), prefix: None }
+    }
+}
+
+/// Reads every file the specs match; an empty match is an error because a benchmark step that
+/// silently wrote nothing must not turn the gate green.
+pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for spec in specs {
+        let forced = match &spec.format {
+            Some(name) => Some(format_by_name(name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown format `{name}` for `{}`; known formats: {}",
+                    spec.pattern,
+                    known_format_names()
+                ))
+            })?),
+            None => None,
+        };
+        let files = globs::find_files(&spec.pattern)?;
+        if files.is_empty() {
+            return Err(Error::Usage(format!(
+                "results `{}` matched no file (working directory {}); did the benchmark step run and write its output there?",
+                spec.pattern,
+                std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+            )));
+        }
+        for file in files {
+            for mut metric in read_file(&file, forced)? {
+                if let Some(prefix) = &spec.prefix {
+                    metric.name = format!("{prefix}{}", metric.name);
+                }
+                if let Some(first) = seen.get(&metric.name) {
+                    return Err(Error::input(
+                        &file,
+                        Place::Whole,
+                        format!(
+                            "metric `{}` was already read from {}; give one of the entries a `prefix:` so names stay unique",
+                            metric.name,
+                            first.display()
+                        ),
+                    ));
+                }
+                seen.insert(metric.name.clone(), file.clone());
+                metrics.push(metric);
+            }
+        }
+    }
+    metrics.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(metrics)
+}
+
+/// Reads one file with the given format, or the detected one.
+pub fn read_file(path: &Path, forced: Option<&'static dyn Format>) -> Result<Vec<Metric>> {
+    let text = read_text(path)?;
+    let format = match forced {
+        Some(f) => f,
+        None => detect(path, &text)?,
+    };
+    let mut metrics = format.parse(path, &text)?;
+    for metric in &mut metrics {
+        validate(path, metric)?;
+        stats::summarize_samples(metric);
+        metric.source = Some(Source { file: path.display().to_string(), format: format.name().to_string() });
+    }
+    Ok(metrics)
+}
+
+fn detect(path: &Path, text: &str) -> Result<&'static dyn Format> {
+    if text.trim().is_empty() {
+        return Err(Error::input(path, Place::Whole, "the file is empty; the benchmark step wrote nothing"));
+    }
+    FORMATS.iter().copied().find(|f| f.detect(path, text)).ok_or_else(|| {
+        Error::input(
+            path,
+            Place::Whole,
+            format!(
+                "cannot tell which tool wrote this file; name the format with `FORMAT:{}` or `format:` (known: {})",
+                path.display(),
+                known_format_names()
+            ),
+        )
+    })
+}
+
+/// Rejects numbers no tool can mean (NaN, infinite, negative durations or sizes) before they
+/// reach percentiles and comparisons, where they would silently turn into zeros.
+fn validate(path: &Path, metric: &Metric) -> Result<()> {
+    let nonnegative = matches!(
+        crate::units::dimension(&metric.unit),
+        crate::units::Dimension::Duration | crate::units::Dimension::Size
+    );
+    for (stat, value) in &metric.stats {
+        if !value.is_finite() || (nonnegative && *value < 0.0) {
+            return Err(Error::input(
+                path,
+                Place::Whole,
+                format!("metric `{}` has {stat} = {value}, expected a finite number of zero or more", metric.name),
+            ));
+        }
+    }
+    if let Some(bad) = metric.samples.iter().find(|v| !v.is_finite() || **v < 0.0) {
+        return Err(Error::input(
+            path,
+            Place::Whole,
+            format!("metric `{}` has a sample of {bad}, expected finite numbers of zero or more", metric.name),
+        ));
+    }
+    Ok(())
+}
+
+/// Helpers the format modules share for building errors at a JSON path.
+pub(crate) fn at(path: &Path, json_path: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::input(path, Place::JsonPath(json_path.into()), message)
+}

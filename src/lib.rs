@@ -1,0 +1,20 @@
+//! budgetgate: a performance regression gate for CI.
+//!
+//! The pipeline flows one way — ingest → evaluate (against budgets and a baseline) → report —
+//! and each stage is a module with plain data at its boundary. Only `check`/`main` decide exit
+//! codes; no module here touches the network.
+
+pub mod baseline;
+pub mod budget;
+pub mod check;
+pub mod cli;
+pub mod error;
+pub mod globs;
+pub mod ingest;
+pub mod model;
+pub mod report;
+pub mod stats;
+pub mod units;
+
+/// Version and the commit it was built from, as `--version` prints it.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BUDGETGATE_COMMIT"), ")");

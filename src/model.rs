@@ -1,0 +1,193 @@
+//! The normalized data every stage agrees on: metrics in canonical units, grouped into a run.
+//!
+//! Ingest adapters produce these, the evaluator and the baseline store consume them. Keeping
+//! them plain (no behaviour beyond small helpers) is what lets each stage be tested alone.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a bigger number is good news (throughput, scores) or bad news (time, bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    LowerIsBetter,
+    HigherIsBetter,
+}
+
+impl Direction {
+    /// Change expressed so that positive always means "worse", which is what limits are about.
+    pub fn worsening(self, baseline: f64, current: f64) -> f64 {
+        match self {
+            Direction::LowerIsBetter => current - baseline,
+            Direction::HigherIsBetter => baseline - current,
+        }
+    }
+}
+
+/// The named statistics a metric may carry; budgets refer to them by these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stat {
+    /// The tool's headline figure: what a user sees first in the tool's own output.
+    Value,
+    Mean,
+    Median,
+    Min,
+    Max,
+    Stddev,
+    P50,
+    P75,
+    P90,
+    P95,
+    P99,
+    P999,
+    /// Uncompressed size of a build output.
+    Raw,
+    /// gzip-compressed size of a build output.
+    Gzip,
+    /// brotli-compressed size of a build output.
+    Brotli,
+}
+
+impl Stat {
+    pub const ALL: [Stat; 15] = [
+        Stat::Value,
+        Stat::Mean,
+        Stat::Median,
+        Stat::Min,
+        Stat::Max,
+        Stat::Stddev,
+        Stat::P50,
+        Stat::P75,
+        Stat::P90,
+        Stat::P95,
+        Stat::P99,
+        Stat::P999,
+        Stat::Raw,
+        Stat::Gzip,
+        Stat::Brotli,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stat::Value => "value",
+            Stat::Mean => "mean",
+            Stat::Median => "median",
+            Stat::Min => "min",
+            Stat::Max => "max",
+            Stat::Stddev => "stddev",
+            Stat::P50 => "p50",
+            Stat::P75 => "p75",
+            Stat::P90 => "p90",
+            Stat::P95 => "p95",
+            Stat::P99 => "p99",
+            Stat::P999 => "p999",
+            Stat::Raw => "raw",
+            Stat::Gzip => "gzip",
+            Stat::Brotli => "brotli",
+        }
+    }
+
+    /// Percentiles are computed from raw samples; this gives the quantile each stands for.
+    pub fn quantile(self) -> Option<f64> {
+        match self {
+            Stat::P50 => Some(50.0),
+            Stat::P75 => Some(75.0),
+            Stat::P90 => Some(90.0),
+            Stat::P95 => Some(95.0),
+            Stat::P99 => Some(99.0),
+            Stat::P999 => Some(99.9),
+            _ => None,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stat> {
+        Stat::ALL.into_iter().find(|s| s.name() == text)
+    }
+}
+
+impl fmt::Display for Stat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a metric was read from, so every later message can point back at the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub format: String,
+}
+
+/// One measured quantity, in canonical units (ns, bytes, per second).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub stats: BTreeMap<Stat, f64>,
+    /// Raw samples, kept only until percentiles and the sample summary are computed.
+    #[serde(skip)]
+    pub samples: Vec<f64>,
+    /// How many samples the stats were computed from, when known; feeds significance tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+impl Metric {
+    pub fn new(name: impl Into<String>, unit: impl Into<String>, direction: Direction) -> Self {
+        Metric {
+            name: name.into(),
+            unit: unit.into(),
+            direction,
+            stats: BTreeMap::new(),
+            samples: Vec::new(),
+            n: None,
+            iterations: None,
+            source: None,
+        }
+    }
+
+    pub fn with_stat(mut self, stat: Stat, value: f64) -> Self {
+        self.stats.insert(stat, value);
+        self
+    }
+
+    pub fn stat(&self, stat: Stat) -> Option<f64> {
+        self.stats.get(&stat).copied()
+    }
+}
+
+/// What CI context a run was taken in; stored with baselines so a comparison can name commits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// RFC 3339 UTC time the run was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+}
+
+/// The metrics of one CI run plus where it ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    #[serde(flatten)]
+    pub context: RunContext,
+    pub metrics: Vec<Metric>,
+}
+
+impl Run {
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}

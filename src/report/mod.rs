@@ -1,0 +1,172 @@
+//! The report: one versioned object (the JSON report, and exactly what templates receive), and
+//! its renderings for people (Markdown comment, terminal table).
+
+pub mod escape;
+pub mod markdown;
+pub mod terminal;
+
+use serde::Serialize;
+
+use crate::budget::evaluate::{Row, Status, Unmatched};
+use crate::budget::{Evaluation, Severity};
+use crate::model::RunContext;
+
+/// Version of the JSON report's shape; bumped only with a migration note in the README.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Which severities fail the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+/// Overall outcome: the worst severity broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// Rows at `error` severity: these fail the job under `--fail-on error`.
+    pub violations: usize,
+    /// Rows at `warning` severity plus budgets that matched nothing.
+    pub warnings: usize,
+    pub notices: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub missing: usize,
+    pub notice: usize,
+    pub improved: usize,
+    pub new: usize,
+    pub pass: usize,
+    pub unmatched_budgets: usize,
+    pub metrics: usize,
+}
+
+/// The runs compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct Compared {
+    pub current: RunContext,
+    pub baseline: Option<BaselineInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineInfo {
+    /// commit, branch (the one compared with), time, runner of the baseline's newest run.
+    #[serde(flatten)]
+    pub context: RunContext,
+    /// Runs of history behind the noise model.
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub tool_version: &'static str,
+    pub verdict: Verdict,
+    /// One line: "2 budgets broken, 1 warning" / "all 14 checks pass".
+    pub headline: String,
+    pub fail_on: FailOn,
+    /// The exit code `check` returns for this report (0 pass, 1 violation).
+    pub exit_code: i32,
+    pub budgets_file: String,
+    pub counts: Counts,
+    pub compared: Compared,
+    /// Every row, worst first: fail, warn, missing, notice, improved, new, pass.
+    pub rows: Vec<Row>,
+    pub unmatched_budgets: Vec<Unmatched>,
+    /// Notes about the run as a whole (no baseline yet, ...).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn new(
+        evaluation: Evaluation,
+        budgets_file: String,
+        fail_on: FailOn,
+        compared: Compared,
+        notes: Vec<String>,
+    ) -> Report {
+        let mut counts = Counts { unmatched_budgets: evaluation.unmatched.len(), ..Default::default() };
+        let mut metrics = std::collections::HashSet::new();
+        for row in &evaluation.rows {
+            metrics.insert(row.metric.as_str());
+            match row.severity {
+                Some(Severity::Error) => counts.violations += 1,
+                Some(Severity::Warning) => counts.warnings += 1,
+                Some(Severity::Info) => counts.notices += 1,
+                None => {}
+            }
+            *match row.status {
+                Status::Fail => &mut counts.fail,
+                Status::Warn => &mut counts.warn,
+                Status::Missing => &mut counts.missing,
+                Status::Notice => &mut counts.notice,
+                Status::Improved => &mut counts.improved,
+                Status::New => &mut counts.new,
+                Status::Pass => &mut counts.pass,
+            } += 1;
+        }
+        counts.metrics = metrics.len();
+        counts.warnings += evaluation.unmatched.len();
+        let verdict = if counts.violations > 0 {
+            Verdict::Fail
+        } else if counts.warnings > 0 {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        };
+        let exit_code = match (fail_on, verdict) {
+            (FailOn::Never, _) | (_, Verdict::Pass) => 0,
+            (FailOn::Error, Verdict::Warn) => 0,
+            _ => 1,
+        };
+        let mut report = Report {
+            version: REPORT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            verdict,
+            headline: String::new(),
+            fail_on,
+            exit_code,
+            budgets_file,
+            counts,
+            compared,
+            rows: evaluation.rows,
+            unmatched_budgets: evaluation.unmatched,
+            notes,
+        };
+        report.headline = report.make_headline();
+        report
+    }
+
+    fn make_headline(&self) -> String {
+        let c = &self.counts;
+        let mut parts = Vec::new();
+        if c.violations > 0 {
+            parts.push(plural(c.violations, "budget broken", "budgets broken"));
+        }
+        if c.warnings > 0 {
+            parts.push(plural(c.warnings, "warning", "warnings"));
+        }
+        if parts.is_empty() {
+            let checks = self.rows.len();
+            return if c.improved > 0 {
+                format!("all {checks} checks pass, {} improved", c.improved)
+            } else {
+                format!("all {checks} checks pass")
+            };
+        }
+        parts.join(", ")
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -1,0 +1,283 @@
+//! Units: converting what tools write into canonical units, parsing the quantities users write
+//! in budgets ("1.5 ms", "50 kB", "10%"), and formatting numbers back for humans.
+//!
+//! Canonical units are nanoseconds (`ns`), bytes (`B`) and rates per second (`<thing>/s`);
+//! anything else keeps the tool's own unit string.
+
+use std::fmt;
+
+/// Canonical unit of every duration.
+pub const NS: &str = "ns";
+/// Canonical unit of every size.
+pub const BYTES: &str = "B";
+
+/// What kind of quantity a canonical unit measures; decides which budget quantities fit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Duration,
+    Size,
+    Rate,
+    Other,
+}
+
+pub fn dimension(canonical_unit: &str) -> Dimension {
+    match canonical_unit {
+        NS => Dimension::Duration,
+        BYTES => Dimension::Size,
+        u if u.ends_with("/s") => Dimension::Rate,
+        _ => Dimension::Other,
+    }
+}
+
+/// Nanoseconds in one of the duration units tools write, or `None` if it is not a duration.
+pub fn duration_factor(unit: &str) -> Option<f64> {
+    Some(match unit.trim() {
+        "ps" => 1e-3,
+        "ns" => 1.0,
+        "us" | "µs" | "μs" => 1e3,
+        "ms" => 1e6,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1e9,
+        "min" | "m" => 60e9,
+        "h" => 3600e9,
+        _ => return None,
+    })
+}
+
+/// Bytes in one of the size units, or `None` if it is not a size.
+/// `kB`/`KB`/`MB` are decimal (1000) as size-limit and browsers' devtools show them;
+/// `KiB`/`MiB` are binary.
+pub fn size_factor(unit: &str) -> Option<f64> {
+    Some(match unit.trim() {
+        "B" | "b" | "byte" | "bytes" => 1.0,
+        "kB" | "KB" | "kb" => 1e3,
+        "MB" | "mb" => 1e6,
+        "GB" | "gb" => 1e9,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    })
+}
+
+/// Converts a tool's `value unit` into canonical units. Rates such as `ops/ms` become `ops/s`.
+pub fn canonicalize(value: f64, unit: &str) -> (f64, String) {
+    let unit = unit.trim();
+    if let Some(f) = duration_factor(unit) {
+        return (value * f, NS.to_string());
+    }
+    if let Some(f) = size_factor(unit) {
+        return (value * f, BYTES.to_string());
+    }
+    if let Some((thing, per)) = unit.split_once('/') {
+        let per = per.trim();
+        // "ops/sec", "iter/s", "req/ms": a count per duration is a rate per second.
+        if let Some(f) = duration_factor(per) {
+            return (value * 1e9 / f, format!("{}/s", thing.trim()));
+        }
+    }
+    (value, unit.to_string())
+}
+
+/// A number with the unit a user wrote in the budgets file, already canonical.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantity {
+    pub value: f64,
+    pub kind: QuantityKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityKind {
+    /// Nanoseconds.
+    Duration,
+    /// Bytes.
+    Size,
+    /// A plain number: scores, counts, or a metric's own unit.
+    Plain,
+}
+
+impl Quantity {
+    /// Parses `850us`, `1.5 ms`, `2s`, `500 B`, `50 kB`, `50 KiB`, `1.2 MB` or a plain number.
+    pub fn parse(text: &str) -> Result<Quantity, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number.trim().parse().map_err(|_| {
+            format!("expected a number with an optional unit (e.g. `200ms`, `50 kB`, `90`), found `{text}`")
+        })?;
+        if !value.is_finite() {
+            return Err(format!("`{text}` is not a finite number"));
+        }
+        let unit = unit.trim();
+        if unit.is_empty() {
+            return Ok(Quantity { value, kind: QuantityKind::Plain });
+        }
+        if let Some(f) = duration_factor(unit) {
+            return Ok(Quantity { value: value * f, kind: QuantityKind::Duration });
+        }
+        if let Some(f) = size_factor(unit) {
+            return Ok(Quantity { value: value * f, kind: QuantityKind::Size });
+        }
+        Err(format!(
+            "unknown unit `{unit}` in `{text}`: durations take ps, ns, us, µs, ms, s, min; \
+             sizes take B, kB, MB, GB (1000) or KiB, MiB, GiB (1024); scores and counts take no unit"
+        ))
+    }
+
+    /// Whether this quantity can be compared with a metric in `canonical_unit`.
+    pub fn fits(&self, canonical_unit: &str) -> bool {
+        match (self.kind, dimension(canonical_unit)) {
+            (QuantityKind::Duration, Dimension::Duration) => true,
+            (QuantityKind::Size, Dimension::Size) => true,
+            (QuantityKind::Plain, Dimension::Rate | Dimension::Other) => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.kind {
+            QuantityKind::Duration => NS,
+            QuantityKind::Size => BYTES,
+            QuantityKind::Plain => "",
+        };
+        f.write_str(&human(self.value, unit))
+    }
+}
+
+/// Parses a percentage such as `10%` or `2.5 %` into a fraction of one (0.10).
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let Some(number) = t.strip_suffix('%') else {
+        return Err(format!("expected a percentage such as `10%`, found `{t}`"));
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("expected a percentage such as `10%`, found `{t}`"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("a percentage must be zero or more, found `{t}`"));
+    }
+    Ok(value / 100.0)
+}
+
+/// Formats a canonical value for people: `212 ms`, `1.23 µs`, `48.2 kB`, `1,431,759 ops/s`.
+pub fn human(value: f64, canonical_unit: &str) -> String {
+    match dimension(canonical_unit) {
+        Dimension::Duration => {
+            let abs = value.abs();
+            let (v, u) = if abs >= 60e9 * 2.0 {
+                (value / 60e9, "min")
+            } else if abs >= 1e9 {
+                (value / 1e9, "s")
+            } else if abs >= 1e6 {
+                (value / 1e6, "ms")
+            } else if abs >= 1e3 {
+                (value / 1e3, "µs")
+            } else if abs >= 1.0 || abs == 0.0 {
+                (value, "ns")
+            } else {
+                (value * 1e3, "ps")
+            };
+            format!("{} {u}", sig3(v))
+        }
+        Dimension::Size => {
+            let abs = value.abs();
+            if abs < 1e3 {
+                format!("{} B", sig3(value))
+            } else if abs < 1e6 {
+                format!("{} kB", sig3(value / 1e3))
+            } else if abs < 1e9 {
+                format!("{} MB", sig3(value / 1e6))
+            } else {
+                format!("{} GB", sig3(value / 1e9))
+            }
+        }
+        _ if canonical_unit.is_empty() => sig3(value),
+        _ => format!("{} {canonical_unit}", sig3(value)),
+    }
+}
+
+/// Three significant digits, no exponent, integers as integers: readable in a table.
+pub fn sig3(value: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 6) as usize;
+    let s = format!("{value:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Signed percentage for reports: `+14.2%`, `-3.1%`, `±0%`.
+pub fn signed_percent(fraction: f64) -> String {
+    let pct = fraction * 100.0;
+    if pct.abs() < 0.05 {
+        "±0%".into()
+    } else {
+        format!("{:+.1}%", pct)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_in_every_unit_the_design_names() {
+        let q = |t| Quantity::parse(t).unwrap();
+        assert_eq!(q("850us"), Quantity { value: 850_000.0, kind: QuantityKind::Duration });
+        assert_eq!(q("1.5 ms").value, 1_500_000.0);
+        assert_eq!(q("2s").value, 2e9);
+        assert_eq!(q("500 B"), Quantity { value: 500.0, kind: QuantityKind::Size });
+        assert_eq!(q("50 kB").value, 50_000.0);
+        assert_eq!(q("50 KiB").value, 51_200.0);
+        assert_eq!(q("1.2 MB").value, 1_200_000.0);
+        assert_eq!(q("90"), Quantity { value: 90.0, kind: QuantityKind::Plain });
+        assert_eq!(q("1e3ns").value, 1000.0);
+    }
+
+    #[test]
+    fn bad_quantities_explain_themselves() {
+        assert!(Quantity::parse("50 kX").unwrap_err().contains("unknown unit `kX`"));
+        assert!(Quantity::parse("fast").unwrap_err().contains("expected a number"));
+        assert!(Quantity::parse("").is_err());
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(parse_percent("10%").unwrap(), 0.10);
+        assert_eq!(parse_percent(" 2.5 % ").unwrap(), 0.025);
+        assert!(parse_percent("10").is_err());
+        assert!(parse_percent("-5%").is_err());
+    }
+
+    #[test]
+    fn tool_units_become_canonical() {
+        assert_eq!(canonicalize(1.5, "ms"), (1_500_000.0, "ns".into()));
+        assert_eq!(canonicalize(3.0, "μs"), (3000.0, "ns".into()));
+        assert_eq!(canonicalize(2.0, "KiB"), (2048.0, "B".into()));
+        assert_eq!(canonicalize(5.0, "ops/ms"), (5000.0, "ops/s".into()));
+        assert_eq!(canonicalize(70.0, "req/s"), (70.0, "req/s".into()));
+        assert_eq!(canonicalize(41.0, "iter/sec"), (41.0, "iter/s".into()));
+        assert_eq!(canonicalize(50.0, "Percent"), (50.0, "Percent".into()));
+    }
+
+    #[test]
+    fn human_formatting() {
+        assert_eq!(human(212_000_000.0, NS), "212 ms");
+        assert_eq!(human(1234.0, NS), "1.23 µs");
+        assert_eq!(human(48_213.0, BYTES), "48.2 kB");
+        assert_eq!(human(0.3239, NS), "324 ps");
+        assert_eq!(human(1_431_759.0, "ops/s"), "1431759 ops/s");
+        assert_eq!(human(90.0, ""), "90");
+        assert_eq!(signed_percent(0.142), "+14.2%");
+        assert_eq!(signed_percent(-0.031), "-3.1%");
+    }
+}
