@@ -138,6 +138,9 @@ pub struct Metric {
     pub iterations: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Where in its file the adapter found it (a JSON path such as `results[2]`), for errors.
+    #[serde(skip)]
+    pub origin: Option<String>,
 }
 
 impl Metric {
@@ -151,7 +154,14 @@ impl Metric {
             n: None,
             iterations: None,
             source: None,
+            origin: None,
         }
+    }
+
+    /// Records where in its file the metric came from, for error messages.
+    pub fn at(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
     }
 
     pub fn with_stat(mut self, stat: Stat, value: f64) -> Self {

@@ -5,8 +5,9 @@
 //! (`BenchmarkId` as saved to benchmark.json) and `src/fs.rs`/`src/analysis/mod.rs`
 //! (`SavedSample`), https://github.com/bheisler/criterion.rs/tree/0.5.1/src
 //!
-//! Criterion copies `new/` over `base/` before each run, so `base/` holds the previous run of
-//! the same machine; reading it as current data would compare a run with itself. We refuse it.
+//! Criterion keeps its own comparison data beside `new/`: `base/` (the saved baseline, by
+//! default overwritten with each run's `new/`) and `change/`. Globbing them in would read the
+//! same benchmark two or three times under one name, so we refuse them with a pointer to `new/`.
 
 use std::path::Path;
 
@@ -70,8 +71,8 @@ impl Format for Criterion {
                 path,
                 Place::Whole,
                 format!(
-                    "this is criterion's `{dir_name}/` copy of an earlier run, not this run's results; \
-                     point results at `target/criterion/**/new/estimates.json`"
+                    "this is criterion's `{dir_name}/` directory (its own saved comparison data), not this run's \
+                     results; point results at `target/criterion/**/new/estimates.json`"
                 ),
             ));
         }
@@ -88,6 +89,7 @@ impl Format for Criterion {
         let id: BenchmarkId = from_json(&id_path, &crate::error::read_text(&id_path)?)?;
 
         let mut metric = Metric::new(id.full_id, NS, Direction::LowerIsBetter)
+            .at(".")
             // Criterion's headline ("time: [lo est hi]") is the slope estimate when it sampled
             // linearly, the mean otherwise.
             .with_stat(Stat::Value, estimates.slope.as_ref().unwrap_or(&estimates.mean).point_estimate)

@@ -72,7 +72,7 @@ impl Format for CustomJson {
             } else {
                 Direction::LowerIsBetter
             });
-            metrics.push(Metric::new(entry.name, unit, direction).with_stat(Stat::Value, value));
+            metrics.push(Metric::new(entry.name, unit, direction).with_stat(Stat::Value, value).at(format!("[{i}]")));
         }
         Ok(metrics)
     }

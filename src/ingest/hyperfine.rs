@@ -57,6 +57,7 @@ impl Format for Hyperfine {
                 return Err(at(path, format!("results[{i}].command"), "is empty; expected the benchmarked command"));
             }
             let mut metric = Metric::new(result.command, NS, Direction::LowerIsBetter)
+                .at(format!("results[{i}]"))
                 .with_stat(Stat::Value, result.mean * NS_PER_S)
                 .with_stat(Stat::Mean, result.mean * NS_PER_S)
                 .with_stat(Stat::Median, result.median * NS_PER_S)

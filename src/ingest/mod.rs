@@ -155,24 +155,31 @@ fn detect(path: &Path, text: &str) -> Result<&'static dyn Format> {
 /// Rejects numbers no tool can mean (NaN, infinite, negative durations or sizes) before they
 /// reach percentiles and comparisons, where they would silently turn into zeros.
 fn validate(path: &Path, metric: &Metric) -> Result<()> {
-    let nonnegative = matches!(
-        crate::units::dimension(&metric.unit),
-        crate::units::Dimension::Duration | crate::units::Dimension::Size
-    );
+    use crate::units::{dimension, human, Dimension};
+    let nonnegative = matches!(dimension(&metric.unit), Dimension::Duration | Dimension::Size);
+    let place = || metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
     for (stat, value) in &metric.stats {
         if !value.is_finite() || (nonnegative && *value < 0.0) {
             return Err(Error::input(
                 path,
-                Place::Whole,
-                format!("metric `{}` has {stat} = {value}, expected a finite number of zero or more", metric.name),
+                place(),
+                format!(
+                    "metric `{}` has {stat} = {}; expected a finite number of zero or more",
+                    metric.name,
+                    human(*value, &metric.unit)
+                ),
             ));
         }
     }
     if let Some(bad) = metric.samples.iter().find(|v| !v.is_finite() || **v < 0.0) {
         return Err(Error::input(
             path,
-            Place::Whole,
-            format!("metric `{}` has a sample of {bad}, expected finite numbers of zero or more", metric.name),
+            place(),
+            format!(
+                "metric `{}` has a sample of {}; expected finite numbers of zero or more",
+                metric.name,
+                human(*bad, &metric.unit)
+            ),
         ));
     }
     Ok(())

@@ -95,7 +95,7 @@ impl Format for Native {
             } else {
                 Direction::LowerIsBetter
             });
-            let mut metric = Metric::new(entry.name, unit, direction);
+            let mut metric = Metric::new(entry.name, unit, direction).at(format!("metrics[{i}]"));
             for (stat, value) in entry.stats {
                 metric.stats.insert(stat, canonicalize(value, &entry.unit).0);
             }

@@ -1,0 +1,246 @@
+//! `budgetgate check` end to end on real tool outputs from fixtures/.
+
+mod common;
+
+use common::{budgetgate, read_json, s, statuses, write};
+use predicates::prelude::*;
+
+const CRITERION_BASE: &str = "fixtures/criterion/baseline/**/new/estimates.json";
+const CRITERION_SLOWER: &str = "fixtures/criterion/slower/**/new/estimates.json";
+
+#[test]
+fn the_readme_command_passes_on_the_example_budgets() {
+    budgetgate()
+        .args(["check", "--budgets", "budgets.example.yaml"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("budgetgate: PASS"))
+        .stdout(predicate::str::contains("parse_small"));
+}
+
+#[test]
+fn a_benchmark_twice_as_slow_fails_and_is_the_only_one_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", "version: 1\ndefaults:\n  regression: 50%\n");
+    let baseline = dir.path().join("main.json");
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--results", CRITERION_BASE, "--save-baseline", s(&baseline)])
+        .args(["--branch", "main", "--commit", "1111111aaaaaaa"])
+        .assert()
+        .code(0);
+
+    let (md, json) = (dir.path().join("comment.md"), dir.path().join("report.json"));
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--results", CRITERION_SLOWER, "--baseline", s(&baseline)])
+        .args(["--report-md", s(&md), "--report-json", s(&json), "--commit", "2222222bbbbbbb"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL     parse_small"));
+
+    let report = read_json(&json);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(report["exit_code"], 1);
+    assert_eq!(report["counts"]["violations"], 1);
+    let failing: Vec<_> = statuses(&report).into_iter().filter(|(_, st)| st == "fail").collect();
+    assert_eq!(failing, [("parse_small".to_string(), "fail".to_string())]);
+    let row = &report["rows"][0];
+    assert_eq!(row["test"], "welch");
+    assert!(row["change"].as_f64().unwrap() > 0.9, "{row}");
+    assert_eq!(report["compared"]["baseline"]["commit"], "1111111aaaaaaa");
+
+    let md = std::fs::read_to_string(&md).unwrap();
+    let violations = md.split("### Violations").nth(1).unwrap().split("<details>").next().unwrap();
+    assert!(violations.contains("parse\\_small"), "{md}");
+    for other in ["sort/100", "sort/1000", "fib/20"] {
+        assert!(!violations.contains(other), "{other} must not be listed as a violation:\n{md}");
+    }
+}
+
+#[test]
+fn a_change_over_the_limit_but_within_noise_passes_and_says_why() {
+    // Unchanged code measured twice: sort/100's headline moved +3.0% while its mean moved the
+    // other way; Welch's test on the samples says p = 0.039, not significant at 99%. fib/20
+    // moved +1.4% with p < 0.0001: over a 1% limit and real.
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", "version: 1\ndefaults:\n  regression: 1%\n");
+    let baseline = dir.path().join("main.json");
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--results", CRITERION_BASE, "--save-baseline", s(&baseline)])
+        .assert()
+        .code(0);
+    let json = dir.path().join("report.json");
+    budgetgate()
+        .args([
+            "check",
+            "--budgets",
+            s(&budgets),
+            "--results",
+            "fixtures/criterion/slower/{fib,sort}/**/new/estimates.json",
+        ])
+        .args(["--baseline", s(&baseline), "--report-json", s(&json)])
+        .assert()
+        .code(1);
+    let report = read_json(&json);
+    let row = |name: &str| report["rows"].as_array().unwrap().iter().find(|r| r["metric"] == name).unwrap().clone();
+    let sort = row("sort/100");
+    assert_eq!(sort["status"], "pass");
+    assert_eq!(sort["notable"], true);
+    assert!(sort["reason"].as_str().unwrap().contains("within noise at 99% (Welch's t-test, p = 0.0389)"), "{sort}");
+    let fib = row("fib/20");
+    assert_eq!(fib["status"], "fail");
+    assert!(fib["reason"].as_str().unwrap().contains("significant at 99% (Welch's t-test, p < 0.0001)"), "{fib}");
+    // The benchmark this run did not produce is reported, as a warning by default.
+    let missing = row("parse_small");
+    assert_eq!(missing["status"], "missing");
+    assert_eq!(missing["severity"], "warning");
+}
+
+#[test]
+fn an_absolute_budget_on_hyperfine_fails_at_15ms_and_passes_at_50ms() {
+    let dir = tempfile::tempdir().unwrap();
+    for (max, code) in [("15ms", 1), ("50ms", 0)] {
+        let budgets = write(
+            dir.path(),
+            "budgets.yaml",
+            &format!("version: 1\nresults:\n  - path: fixtures/hyperfine/sleep_20ms.json\nbudgets:\n  - metric: sleep 0.02\n    stat: mean\n    max: {max}\n"),
+        );
+        let out = budgetgate().args(["check", "--budgets", s(&budgets)]).assert().code(code);
+        if code == 1 {
+            out.stdout(predicate::str::contains("mean 21.5 ms > max 15 ms"));
+        }
+    }
+}
+
+#[test]
+fn fail_on_decides_which_severities_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(
+        dir.path(),
+        "budgets.yaml",
+        "version: 1\nresults:\n  - path: fixtures/hyperfine/sleep_20ms.json\nbudgets:\n  - metric: sleep 0.02\n    max: 15ms\n    severity: warning\n",
+    );
+    budgetgate().args(["check", "--budgets", s(&budgets)]).assert().code(0).stdout(predicate::str::contains("WARN"));
+    budgetgate().args(["check", "--budgets", s(&budgets), "--fail-on", "warning"]).assert().code(1);
+    budgetgate().args(["check", "--budgets", s(&budgets), "--fail-on", "never"]).assert().code(0);
+}
+
+#[test]
+fn a_budget_that_matches_nothing_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(
+        dir.path(),
+        "budgets.yaml",
+        "version: 1\nresults:\n  - path: fixtures/hyperfine/sleep_20ms.json\nbudgets:\n  - metric: api/typo*\n    max: 1s\n",
+    );
+    let json = dir.path().join("r.json");
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--report-json", s(&json), "--fail-on", "warning"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("budget `api/typo*` (line 5) matched no metric"));
+    assert_eq!(read_json(&json)["unmatched_budgets"][0]["line"], 5);
+    budgetgate()
+        .args(["validate", "--budgets", s(&budgets)])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("line 5: budget `api/typo*` matches none"));
+}
+
+#[test]
+fn a_results_glob_that_matches_nothing_is_an_error() {
+    budgetgate()
+        .args(["check", "--budgets", "budgets.example.yaml", "--results", "target/criterion/**/nothing-here.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("matched no file"));
+}
+
+#[test]
+fn a_size_budget_on_a_timing_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(
+        dir.path(),
+        "budgets.yaml",
+        "version: 1\nresults:\n  - path: fixtures/hyperfine/sleep_20ms.json\nbudgets:\n  - metric: \"*\"\n    max: 50 kB\n",
+    );
+    budgetgate().args(["check", "--budgets", s(&budgets)]).assert().code(2).stderr(
+        predicate::str::contains("line 5")
+            .and(predicate::str::contains("a size"))
+            .and(predicate::str::contains("measured in `ns`")),
+    );
+}
+
+#[test]
+fn a_custom_template_receives_the_report_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = write(
+        dir.path(),
+        "t.md",
+        "{{ verdict }}|{{ counts.metrics }}|{% for r in rows %}{{ r.metric | md }};{% endfor %}\n",
+    );
+    let md = dir.path().join("out.md");
+    budgetgate()
+        .args(["check", "--budgets", "budgets.example.yaml", "--template", s(&template), "--report-md", s(&md)])
+        .assert()
+        .code(0);
+    let out = std::fs::read_to_string(&md).unwrap();
+    assert!(out.starts_with("pass|7|"), "{out}");
+    assert!(out.contains("parse\\_small;"), "{out}");
+}
+
+#[test]
+fn template_mistakes_name_the_template_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = write(dir.path(), "t.md", "line one\n{{ verdict }}\n{{ no_such_field.x }}\n");
+    let md = dir.path().join("out.md");
+    budgetgate()
+        .args(["check", "--budgets", "budgets.example.yaml", "--template", s(&template), "--report-md", s(&md)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("t.md: line 3").and(predicate::str::contains("undefined")));
+    assert!(!md.exists(), "no half-written report after a template error");
+    let bad = write(dir.path(), "bad.md", "{% for r in rows %}\n{{ r.metric }\n");
+    budgetgate()
+        .args(["check", "--budgets", "budgets.example.yaml", "--template", s(&bad), "--report-md", s(&md)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.md: line 2").and(predicate::str::contains("syntax error")));
+}
+
+#[test]
+fn no_baseline_yet_is_a_note_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    budgetgate()
+        .args([
+            "check",
+            "--budgets",
+            "budgets.example.yaml",
+            "--baseline",
+            s(&dir.path().join("absent.json")),
+            "--report-json",
+            s(&json),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no baseline yet"));
+    assert!(read_json(&json)["compared"]["baseline"].is_null());
+}
+
+#[test]
+fn results_from_the_command_line_with_a_forced_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets =
+        write(dir.path(), "budgets.yaml", "version: 1\nbudgets:\n  - metric: \"*Throughput\"\n    min: 100\n");
+    budgetgate()
+        .args([
+            "check",
+            "--budgets",
+            s(&budgets),
+            "--results",
+            "customBiggerIsBetter:fixtures/github-action-benchmark/customBiggerIsBetter_output.json",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("value 70 req/s < min 100 req/s"));
+}
