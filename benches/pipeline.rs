@@ -1,1 +1,100 @@
-fn main() {}
+//! The hot paths of `check` on a large input: reading 10,000 benchmark results (with raw
+//! samples, so percentiles are computed), evaluating them against budgets and a baseline with
+//! history, and rendering the comment.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use budgetgate::baseline::Comparison;
+use budgetgate::budget;
+use budgetgate::ingest;
+use budgetgate::model::{Run, RunContext};
+use budgetgate::report::{markdown, Compared, FailOn, Report};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const METRICS: usize = 10_000;
+const SAMPLES: usize = 20;
+
+/// A hyperfine export with `METRICS` commands of `SAMPLES` runs each, as hyperfine writes it.
+fn hyperfine_export(scale: f64) -> String {
+    let results: Vec<serde_json::Value> = (0..METRICS)
+        .map(|i| {
+            let base = 0.001 + (i % 97) as f64 * 1e-4;
+            let times: Vec<f64> = (0..SAMPLES).map(|k| base * scale * (1.0 + (k as f64 - 10.0) * 1e-3)).collect();
+            let mean = times.iter().sum::<f64>() / SAMPLES as f64;
+            serde_json::json!({
+                "command": format!("api/group{}/bench{}", i % 50, i),
+                "mean": mean, "stddev": mean * 0.006, "median": mean, "user": 0.0, "system": 0.0,
+                "min": times[0], "max": times[SAMPLES - 1], "times": times, "exit_codes": vec![0; SAMPLES],
+            })
+        })
+        .collect();
+    serde_json::to_string(&serde_json::json!({ "results": results })).unwrap()
+}
+
+const BUDGETS: &str = r#"
+version: 1
+defaults:
+  regression: 10%
+budgets:
+  - metric: "api/group1/*"
+    stat: p95
+    max: 20ms
+  - metric: "api/group{2,3,4}/*"
+    stat: mean
+    max: 15ms
+    severity: warning
+  - metric: "api/**"
+    stat: p99
+    regression: 25%
+"#;
+
+fn pipeline(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let current_path = dir.path().join("current.json");
+    std::fs::write(&current_path, hyperfine_export(1.05)).unwrap();
+    let baseline_path = dir.path().join("baseline.json");
+    std::fs::write(&baseline_path, hyperfine_export(1.0)).unwrap();
+
+    let budgets = budget::parse(Path::new("budgets.yaml"), BUDGETS).unwrap();
+    let baseline_metrics = ingest::read_file(&baseline_path, None).unwrap();
+    let history: Vec<Run> = (0..10)
+        .map(|i| Run {
+            context: RunContext { commit: Some(format!("c{i}")), ..Default::default() },
+            metrics: baseline_metrics.clone(),
+        })
+        .collect();
+    let comparison = Comparison { branch: "main".into(), newest: history.last().unwrap().clone(), history };
+
+    c.bench_function("ingest 10k hyperfine results with samples", |b| {
+        b.iter(|| ingest::read_file(black_box(&current_path), None).unwrap())
+    });
+    let metrics = ingest::read_file(&current_path, None).unwrap();
+    c.bench_function("evaluate 10k metrics, 3 budgets, baseline with 10 runs", |b| {
+        b.iter(|| budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison)).unwrap())
+    });
+    c.bench_function("parse + evaluate 10k metrics", |b| {
+        b.iter(|| {
+            let metrics = ingest::read_file(black_box(&current_path), None).unwrap();
+            budget::evaluate(&budgets, &metrics, Some(&comparison)).unwrap()
+        })
+    });
+    let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison)).unwrap();
+    let report = Report::new(
+        evaluation,
+        "budgets.yaml".into(),
+        FailOn::Error,
+        Compared { current: RunContext::default(), baseline: None },
+        vec![],
+    );
+    c.bench_function("render the comment for 10k rows", |b| {
+        b.iter(|| markdown::render(black_box(&report), None).unwrap())
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = pipeline
+}
+criterion_main!(benches);

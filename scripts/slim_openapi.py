@@ -17,7 +17,11 @@ What is changed relative to the upstream description:
     referenced components are copied in (so recursive refs are fine).
   * Documentation-only fields are dropped: operation description / tags /
     externalDocs / x-github / x-octokit, and `description`, `title`,
-    `example` in schemas and parameters.  Response objects keep their
+    `example` in schemas and parameters -- EXCEPT that inline request-body
+    schemas keep their property `description`s, because those carry rules
+    the server enforces but the schema does not express (e.g. "conclusion
+    is required if status is completed", "max 50 annotations per request").
+    Response objects keep their
     (short, REQUIRED by OpenAPI) `description`.  Full example bodies under
     `components/examples` are kept verbatim (their `summary` is dropped).
   * By default OpenAPI 3.0 `nullable: true` is rewritten into JSON-Schema
@@ -86,21 +90,21 @@ class Slimmer:
         return {"$ref": ref}
 
     # -- schema -------------------------------------------------------------
-    def schema(self, s):
+    def schema(self, s, keep_desc=False):
         if isinstance(s, bool):
             return s
         if "$ref" in s:
             return self._ref(s)  # OpenAPI 3.0: siblings of $ref are ignored
         out = {}
         for k, v in s.items():
-            if k in SCHEMA_DROP:
+            if k in SCHEMA_DROP and not (keep_desc and k == "description"):
                 continue
             if k in SCHEMA_ONE or k == "additionalProperties":
-                out[k] = self.schema(v)
+                out[k] = self.schema(v, keep_desc)
             elif k in SCHEMA_LIST:
-                out[k] = [self.schema(x) for x in v]
+                out[k] = [self.schema(x, keep_desc) for x in v]
             elif k in SCHEMA_MAP:
-                out[k] = {n: self.schema(x) for n, x in v.items()}
+                out[k] = {n: self.schema(x, keep_desc) for n, x in v.items()}
             else:
                 out[k] = copy.deepcopy(v)
         if self.convert_nullable and "nullable" in out:
@@ -132,10 +136,10 @@ class Slimmer:
         raise SystemExit("don't know how to make nullable: %r" % sorted(s))
 
     # -- other OpenAPI objects ------------------------------------------------
-    def media(self, m, keep_examples):
+    def media(self, m, keep_examples, keep_desc=False):
         out = {}
         if "schema" in m:
-            out["schema"] = self.schema(m["schema"])
+            out["schema"] = self.schema(m["schema"], keep_desc)
         if keep_examples and "examples" in m:
             out["examples"] = {n: self.example(e) for n, e in m["examples"].items()}
         if keep_examples and "example" in m:
@@ -172,7 +176,7 @@ class Slimmer:
     def request_body(self, rb):
         if "$ref" in rb:
             return self._ref(rb)
-        out = {"content": {ct: self.media(m, keep_examples=True)
+        out = {"content": {ct: self.media(m, keep_examples=True, keep_desc=True)
                            for ct, m in rb.get("content", {}).items()}}
         if "required" in rb:
             out["required"] = rb["required"]

@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check results against the budgets (and a baseline); exit 1 when a budget is broken.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the normalized metrics read from result files, as JSON.
     Parse(ParseArgs),
     /// Check a budgets file and explain its mistakes.

@@ -10,10 +10,6 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::model::{Metric, Stat};
 
-/// Samples are recorded in thousandths of the canonical unit: sub-nanosecond criterion timings
-/// keep three digits, and u64 still covers half a year in nanoseconds.
-const SCALE: f64 = 1000.0;
-
 /// Fills min, max, mean, stddev, median and percentiles from raw samples where the tool did
 /// not give them, records the sample count, then drops the samples.
 ///
@@ -37,20 +33,21 @@ pub fn summarize_samples(metric: &mut Metric) {
         metric.stats.entry(Stat::Stddev).or_insert(variance.sqrt());
     }
 
-    let mut histogram = Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+    // hdrhistogram records integers. Scale so the smallest positive sample lands at 2048, where
+    // 3 significant digits hold, and size the histogram to the samples' own range: one spanning
+    // all of u64 is ~300 kB to allocate and zero per metric, which dominated reading 10,000.
+    let min_positive = samples.iter().copied().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+    let scale = if min_positive.is_finite() { 2048.0 / min_positive } else { 1.0 };
+    let high = ((max * scale).round() as u64).clamp(2, u64::MAX / 2);
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, high, 3).expect("1 ≤ 2 ≤ high ≤ u64::MAX/2, precision 3");
     for sample in &samples {
-        let scaled = (sample * SCALE).round() as u64;
-        // `record` grows the histogram as needed; it fails only past u64's range, where
-        // saturating at the top is the honest answer.
-        if histogram.record(scaled).is_err() {
-            histogram.saturating_record(scaled);
-        }
+        histogram.saturating_record((sample * scale).round() as u64);
     }
     for stat in [Stat::P50, Stat::P75, Stat::P90, Stat::P95, Stat::P99, Stat::P999] {
         let q = stat.quantile().expect("percentile stats have a quantile") / 100.0;
         // The histogram reads back a bucket's highest equivalent value; never report beyond
         // what was actually observed.
-        let value = (histogram.value_at_quantile(q) as f64 / SCALE).clamp(min, max);
+        let value = (histogram.value_at_quantile(q) as f64 / scale).clamp(min, max);
         metric.stats.insert(stat, value);
     }
     let p50 = metric.stats[&Stat::P50];

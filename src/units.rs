@@ -127,12 +127,12 @@ impl Quantity {
 
     /// Whether this quantity can be compared with a metric in `canonical_unit`.
     pub fn fits(&self, canonical_unit: &str) -> bool {
-        match (self.kind, dimension(canonical_unit)) {
-            (QuantityKind::Duration, Dimension::Duration) => true,
-            (QuantityKind::Size, Dimension::Size) => true,
-            (QuantityKind::Plain, Dimension::Rate | Dimension::Other) => true,
-            _ => false,
-        }
+        matches!(
+            (self.kind, dimension(canonical_unit)),
+            (QuantityKind::Duration, Dimension::Duration)
+                | (QuantityKind::Size, Dimension::Size)
+                | (QuantityKind::Plain, Dimension::Rate | Dimension::Other)
+        )
     }
 }
 

@@ -489,7 +489,7 @@ fn sequence_item_lines(text: &str, key: &str) -> Vec<usize> {
             item_indent = None;
             continue;
         }
-        if inside && trimmed.starts_with("- ") || inside && trimmed == "-" {
+        if inside && (trimmed.starts_with("- ") || trimmed == "-") {
             match item_indent {
                 None => {
                     item_indent = Some(indent);
