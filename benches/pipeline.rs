@@ -82,6 +82,7 @@ fn pipeline(c: &mut Criterion) {
     let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison)).unwrap();
     let report = Report::new(
         evaluation,
+        vec![],
         "budgets.yaml".into(),
         FailOn::Error,
         Compared { current: RunContext::default(), baseline: None },

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use crate::baseline::{FileStore, Store};
 use crate::budget::{self, Budgets};
+use crate::bundle::{self, BundleSpec};
 use crate::cli::{CheckArgs, ParseArgs, ValidateArgs};
 use crate::error::{Error, Result};
 use crate::ingest::{self, native, ResultSpec};
 use crate::model::{Run, RunContext};
-use crate::report::{markdown, terminal, BaselineInfo, Compared, Report};
+use crate::report::{bundles, markdown, terminal, BaselineInfo, Compared, Report};
 
 /// Exit code: no violation at the failing severity.
 pub const EXIT_PASS: i32 = 0;
@@ -50,8 +51,18 @@ fn run_context(args: &CheckArgs) -> RunContext {
 /// `budgetgate check`.
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let budgets = budget::load(&budgets_path(args.budgets.as_deref())?)?;
-    let specs = result_specs(args, &budgets)?;
-    let metrics = ingest::ingest(&specs)?;
+    let bundle_specs = bundle_specs(args, &budgets)?;
+    let specs = result_specs(args, &budgets, !bundle_specs.is_empty())?;
+    let mut metrics = ingest::ingest(&specs)?;
+    let sizes = bundle::measure(&bundle_specs)?;
+    if let Some(clash) = sizes.iter().find(|s| metrics.iter().any(|m| m.name == s.name)) {
+        return Err(Error::Usage(format!(
+            "metric `{}` is both a bundle size and a benchmark result; rename the bundle or give the results a `prefix:`",
+            clash.name
+        )));
+    }
+    metrics.extend(sizes);
+    metrics.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut notes = Vec::new();
     let comparison = match &args.baseline {
@@ -80,6 +91,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     };
 
     let evaluation = budget::evaluate(&budgets, &metrics, comparison.as_ref())?;
+    let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| &c.newest));
     let context = run_context(args);
     let compared = Compared {
         current: context.clone(),
@@ -88,7 +100,8 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             runs: c.history.len(),
         }),
     };
-    let report = Report::new(evaluation, budgets.path.display().to_string(), args.fail_on, compared, notes);
+    let report =
+        Report::new(evaluation, bundle_tables, budgets.path.display().to_string(), args.fail_on, compared, notes);
 
     // Render before writing anything, so a template error leaves no half-written outputs.
     let markdown = match &args.report_md {
@@ -110,17 +123,34 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     Ok(report.exit_code)
 }
 
-fn result_specs(args: &CheckArgs, budgets: &Budgets) -> Result<Vec<ResultSpec>> {
+fn result_specs(args: &CheckArgs, budgets: &Budgets, have_bundles: bool) -> Result<Vec<ResultSpec>> {
     if !args.results.is_empty() {
         return Ok(args.results.iter().map(|r| ResultSpec::from_cli(r, args.format.as_deref())).collect());
     }
-    if budgets.results.is_empty() {
+    if budgets.results.is_empty() && !have_bundles {
         return Err(Error::Usage(format!(
-            "no result files to check: {} has no `results:` and no --results was given",
+            "nothing to check: {} has no `results:` or `bundles:`, and no --results or --bundle was given",
             budgets.path.display()
         )));
     }
     Ok(budgets.results.clone())
+}
+
+/// `--bundle NAME=GLOB` replaces the budgets file's `bundles:`, as `--results` does `results:`;
+/// repeating a NAME adds globs to that bundle.
+fn bundle_specs(args: &CheckArgs, budgets: &Budgets) -> Result<Vec<BundleSpec>> {
+    if args.bundle.is_empty() {
+        return Ok(budgets.bundles.clone());
+    }
+    let mut specs: Vec<BundleSpec> = Vec::new();
+    for arg in &args.bundle {
+        let spec = BundleSpec::from_cli(arg)?;
+        match specs.iter_mut().find(|s| s.name == spec.name) {
+            Some(existing) => existing.include.extend(spec.include),
+            None => specs.push(spec),
+        }
+    }
+    Ok(specs)
 }
 
 /// `budgetgate parse`: the normalized metrics as JSON on stdout.
@@ -147,25 +177,27 @@ pub fn validate(args: &ValidateArgs) -> Result<i32> {
         budgets.bundles.len(),
         if budgets.bundles.len() == 1 { "" } else { "s" },
     );
-    if budgets.results.is_empty() {
-        return Ok(EXIT_PASS);
-    }
-    match ingest::ingest(&budgets.results) {
-        Ok(metrics) => {
-            let evaluation = budget::evaluate(&budgets, &metrics, None)?;
-            for u in &evaluation.unmatched {
-                eprintln!(
-                    "warning: {} line {}: budget `{}` matches none of the {} metrics read",
-                    budgets.path.display(),
-                    u.line,
-                    u.metric,
-                    metrics.len()
-                );
+    let names = ingest::ingest(&budgets.results)
+        .map(|metrics| metrics.into_iter().map(|m| m.name).collect::<Vec<_>>())
+        .and_then(|mut names| {
+            names.extend(bundle::metric_names(&budgets.bundles)?);
+            Ok(names)
+        });
+    match names {
+        Ok(names) => {
+            for budget in &budgets.budgets {
+                if !names.iter().any(|n| budget.metric.matches(n)) {
+                    eprintln!(
+                        "warning: {} line {}: budget `{}` matches none of the {} metrics read",
+                        budgets.path.display(),
+                        budget.line,
+                        budget.metric.as_str(),
+                        names.len()
+                    );
+                }
             }
         }
-        Err(e) => {
-            eprintln!("note: could not read the results to check which budgets match ({e}); run the benchmarks first")
-        }
+        Err(e) => eprintln!("note: could not read the results and bundles to check which budgets match ({e}); run the benchmarks and the build first"),
     }
     Ok(EXIT_PASS)
 }

@@ -37,6 +37,9 @@ pub struct CheckArgs {
     /// Format of the --results that do not name one (default: detected from content)
     #[arg(long, value_name = "FMT")]
     pub format: Option<String>,
+    /// Build outputs to size, as NAME=GLOB (raw, gzip, brotli); replaces the budgets file's `bundles:`
+    #[arg(long, value_name = "NAME=GLOB")]
+    pub bundle: Vec<String>,
     /// Baseline file to compare with (a missing file means "no baseline yet", not an error)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

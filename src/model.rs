@@ -138,6 +138,13 @@ pub struct Metric {
     pub iterations: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Measured exactly (sizes), so no noise model applies: any change beyond a limit counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
+    /// The group total this metric is one part of (a bundle's file belongs to `bundle/<name>`).
+    /// Parts are budgeted only where a budget names them, and shown in their group's table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
     /// Where in its file the adapter found it (a JSON path such as `results[2]`), for errors.
     #[serde(skip)]
     pub origin: Option<String>,
@@ -154,6 +161,8 @@ impl Metric {
             n: None,
             iterations: None,
             source: None,
+            exact: false,
+            part_of: None,
             origin: None,
         }
     }
@@ -175,16 +184,17 @@ impl Metric {
 }
 
 /// What CI context a run was taken in; stored with baselines so a comparison can name commits.
+/// Absent values serialize as `null`: templates see every key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunContext {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub commit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub branch: Option<String>,
     /// RFC 3339 UTC time the run was taken.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub runner: Option<String>,
 }
 

@@ -184,7 +184,7 @@ fn a_custom_template_receives_the_report_object() {
         .assert()
         .code(0);
     let out = std::fs::read_to_string(&md).unwrap();
-    assert!(out.starts_with("pass|7|"), "{out}");
+    assert!(out.starts_with("pass|9|"), "{out}");
     assert!(out.contains("parse\\_small;"), "{out}");
 }
 

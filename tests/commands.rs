@@ -100,7 +100,7 @@ fn validate_accepts_the_example_without_warnings() {
         .args(["validate", "--budgets", "budgets.example.yaml"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("valid (6 budgets"))
+        .stdout(predicate::str::contains("valid (8 budgets"))
         .stderr(predicate::str::is_empty());
 }
 

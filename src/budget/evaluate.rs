@@ -47,6 +47,8 @@ pub enum Test {
     Welch,
     /// A z-score of this run against the spread of the baseline's history.
     History,
+    /// An exact measurement (sizes): no noise, any change counts.
+    Exact,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,13 +117,17 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             unmatched.push(Unmatched { metric: budget.metric.as_str().to_string(), line: budget.line });
         }
     }
-    for (metric, _) in metrics.iter().zip(&budgeted).filter(|(_, b)| !**b) {
+    // Parts of a group (a bundle's files) are checked only where a budget names them: the
+    // group total carries the default regression check, and a 300-byte file growing by 40
+    // bytes must not fail a PR by default. They are all listed in the group's table.
+    for (metric, _) in metrics.iter().zip(&budgeted).filter(|(m, b)| !**b && m.part_of.is_none()) {
         rows.push(evaluate_one(budgets, None, metric, baseline.as_ref()));
     }
     if let Some(index) = &baseline {
         let current: HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
         for old in &index.comparison.newest.metrics {
-            if !current.contains(old.name.as_str()) {
+            // A removed file of a bundle is a change in the bundle table, not a missing result.
+            if old.part_of.is_none() && !current.contains(old.name.as_str()) {
                 rows.push(missing_row(budgets, old, index));
             }
         }
@@ -183,12 +189,14 @@ impl<'a> BaselineIndex<'a> {
     }
 }
 
+/// The stat a budget without `stat:` checks: the headline, or for sizes the compressed size
+/// users quote (gzip, then brotli, then raw).
 fn default_stat(metric: &Metric) -> Stat {
-    if metric.stats.contains_key(&Stat::Gzip) {
-        Stat::Gzip
-    } else {
-        Stat::Value
-    }
+    [Stat::Value, Stat::Gzip, Stat::Brotli, Stat::Raw]
+        .into_iter()
+        .find(|s| metric.stats.contains_key(s))
+        .or_else(|| metric.stats.keys().next().copied())
+        .unwrap_or(Stat::Value)
 }
 
 fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, baseline: Option<&BaselineIndex>) -> Row {
@@ -275,15 +283,17 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
                         index.history_values(&metric.name, stat).len(),
                         format_p(p)
                     ),
+                    (Test::Exact, _) => "exact measurement".to_string(),
                     _ => "no spread known, plain threshold".to_string(),
                 };
                 let vs = format!("{} vs {branch} ({} → {})", signed_percent(change), show(base), show(current));
                 match regression {
                     Some(limit) if worse > limit && significant => {
-                        broken.push(format!(
-                            "{vs}, limit {}%; significant at {confidence} ({evidence})",
-                            sig3(limit * 100.0)
-                        ));
+                        let basis = match p {
+                            Some(_) => format!("significant at {confidence} ({evidence})"),
+                            None => evidence,
+                        };
+                        broken.push(format!("{vs}, limit {}%; {basis}", sig3(limit * 100.0)));
                     }
                     Some(limit) if worse > limit => {
                         row.notable = true;
@@ -335,6 +345,9 @@ fn significance(
     current: f64,
     defaults: &super::Defaults,
 ) -> (Test, Option<f64>) {
+    if metric.exact {
+        return (Test::Exact, None);
+    }
     if let (Some(a), Some(b)) = (Summary::of(&old.stats, old.n), Summary::of(&metric.stats, metric.n)) {
         if let Some(p) = welch_p_value(a, b) {
             return (Test::Welch, Some(p));

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
+use crate::bundle::{self, BundleSpec, StripHash};
 use crate::error::{read_text, Error, Place, Result};
 use crate::globs::NamePattern;
 use crate::ingest::{format_by_name, ResultSpec};
@@ -98,14 +99,6 @@ impl Budget {
     }
 }
 
-/// Build outputs whose sizes are budgeted; validated here, measured by the bundle sizer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundleSpec {
-    pub name: String,
-    pub paths: Vec<String>,
-    pub exclude: Vec<String>,
-}
-
 // ---- the file as written -------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -168,6 +161,55 @@ struct RawBundle {
     path: OneOrMany,
     #[serde(default)]
     exclude: Option<OneOrMany>,
+    #[serde(default)]
+    default_excludes: Option<bool>,
+    #[serde(default)]
+    compression: Option<Vec<CompressionName>>,
+    #[serde(default)]
+    gzip_level: Option<Level<1, 9>>,
+    #[serde(default)]
+    brotli_quality: Option<Level<0, 11>>,
+    #[serde(default)]
+    strip_hash: Option<StripHashField>,
+}
+
+#[derive(Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum CompressionName {
+    Gzip,
+    Brotli,
+}
+
+/// A compression level within `MIN..=MAX`, checked while parsing so the error has its line.
+struct Level<const MIN: u32, const MAX: u32>(u32);
+
+impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Level<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = u32::deserialize(d)?;
+        if (MIN..=MAX).contains(&v) {
+            Ok(Level(v))
+        } else {
+            Err(de::Error::custom(format!("level `{v}` is out of range; expected {MIN} to {MAX}")))
+        }
+    }
+}
+
+/// `auto`, `off`/`false`, or a regex as compressed-size-action's `strip-hash`.
+struct StripHashField(StripHash);
+
+impl<'de> Deserialize<'de> for StripHashField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match serde_yaml::Value::deserialize(d)? {
+            serde_yaml::Value::Bool(false) => Ok(StripHashField(StripHash::Off)),
+            serde_yaml::Value::Bool(true) => Ok(StripHashField(StripHash::Auto)),
+            serde_yaml::Value::String(s) if s == "auto" => Ok(StripHashField(StripHash::Auto)),
+            serde_yaml::Value::String(s) if s == "off" => Ok(StripHashField(StripHash::Off)),
+            serde_yaml::Value::String(s) => regex::Regex::new(&s)
+                .map(|re| StripHashField(StripHash::Pattern(re)))
+                .map_err(|e| de::Error::custom(format!("`strip_hash` is not a valid regex: {e}"))),
+            _ => Err(de::Error::custom("expected `auto`, `off`, or a regex such as `-(\\w{8})\\.`")),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -383,7 +425,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
     let mut bundles: Vec<BundleSpec> = Vec::new();
     for (i, b) in raw.bundles.into_iter().enumerate() {
         let line = bundle_lines.get(i).copied().unwrap_or(0);
-        if b.name.trim().is_empty() || b.name.contains('/') {
+        if !bundle::valid_name(&b.name) {
             problems.push((
                 line,
                 format!(
@@ -396,19 +438,39 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
             problems.push((line, format!("a bundle named `{}` is already defined; names must be unique", b.name)));
         }
         let paths = b.path.into_vec();
-        if paths.is_empty() || paths.iter().any(|p| p.trim().is_empty()) {
+        if paths.is_empty() || paths.iter().any(|p| p.trim().is_empty() || p.trim() == "!") {
             problems.push((line, "`path` is empty; expected a glob such as `dist/**/*.js`".into()));
         }
-        for p in &paths {
-            if let Err(e) = crate::globs::expand_braces(p) {
+        let exclude = b.exclude.map(OneOrMany::into_vec).unwrap_or_default();
+        for p in paths.iter().chain(&exclude) {
+            if let Err(e) = crate::globs::expand_braces(p.trim_start_matches('!')) {
                 problems.push((line, e));
             }
         }
-        bundles.push(BundleSpec {
-            name: b.name,
-            paths,
-            exclude: b.exclude.map(OneOrMany::into_vec).unwrap_or_default(),
-        });
+        let mut spec = BundleSpec::new(b.name, paths);
+        if spec.include.is_empty() {
+            problems.push((line, "`path` has only `!` exclusions; give at least one glob of files to include".into()));
+        }
+        spec.exclude.extend(exclude);
+        spec.default_excludes = b.default_excludes.unwrap_or(true);
+        if let Some(list) = b.compression {
+            if !list.contains(&CompressionName::Gzip) {
+                spec.gzip_level = None;
+            }
+            if !list.contains(&CompressionName::Brotli) {
+                spec.brotli_quality = None;
+            }
+        }
+        if let Some(Level(level)) = b.gzip_level {
+            spec.gzip_level = spec.gzip_level.map(|_| level);
+        }
+        if let Some(Level(quality)) = b.brotli_quality {
+            spec.brotli_quality = spec.brotli_quality.map(|_| quality);
+        }
+        if let Some(StripHashField(strip)) = b.strip_hash {
+            spec.strip_hash = strip;
+        }
+        bundles.push(spec);
     }
 
     if !problems.is_empty() {
@@ -451,9 +513,14 @@ fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Error {
 /// that text appears a few lines further on, point at it instead.
 fn refine_location(text: &str, message: &str, line: usize, column: usize) -> (usize, usize) {
     let Some(quoted) = message.split('`').nth(1).filter(|q| !q.is_empty()) else { return (line, column) };
-    for (i, content) in text.lines().enumerate().skip(line.saturating_sub(1)).take(20) {
-        if let Some(at) = content.find(quoted) {
-            return (i + 1, content[..at].chars().count() + 1);
+    let nearby = || text.lines().enumerate().skip(line.saturating_sub(1)).take(20);
+    // Prefer the text as a value (`key: text`), then anywhere on a line.
+    for needle in [format!(": {quoted}"), quoted.to_string()] {
+        for (i, content) in nearby() {
+            if let Some(at) = content.find(&needle) {
+                let at = at + needle.len() - quoted.len();
+                return (i + 1, content[..at].chars().count() + 1);
+            }
         }
     }
     (line, column)
@@ -563,7 +630,9 @@ budgets:
         assert_eq!(b.budgets[3].min.unwrap().value, 90.0);
         assert_eq!(b.budgets[3].regression, Some(0.10));
         assert_eq!(b.results[1].prefix.as_deref(), Some("api/"));
-        assert_eq!(b.bundles[0].paths, ["dist/assets/**/*.js"]);
+        assert_eq!(b.bundles[0].include, ["dist/assets/**/*.js"]);
+        assert_eq!(b.bundles[0].gzip_level, Some(9));
+        assert_eq!(b.bundles[0].brotli_quality, Some(11));
     }
 
     #[test]

@@ -5,4 +5,4 @@ pub mod evaluate;
 mod file;
 
 pub use evaluate::{evaluate, Evaluation};
-pub use file::{load, parse, Budget, Budgets, BundleSpec, Defaults, Severity};
+pub use file::{load, parse, Budget, Budgets, Defaults, Severity};

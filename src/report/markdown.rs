@@ -9,7 +9,7 @@ use minijinja::{Environment, UndefinedBehavior};
 
 use super::{escape, Report};
 use crate::error::{Error, Place, Result};
-use crate::units::{human, signed_percent};
+use crate::units::{human, signed_percent, BYTES};
 
 /// The built-in template, embedded so the binary needs no files beside it.
 pub const DEFAULT_TEMPLATE: &str = include_str!("templates/comment.md.j2");
@@ -34,6 +34,17 @@ pub fn render(report: &Report, template: Option<&Path>) -> Result<String> {
     });
     env.add_filter("human", |value: Option<f64>, unit: String| -> String {
         value.map_or_else(|| "—".to_string(), |v| human(v, &unit))
+    });
+    env.add_filter("size", |value: Option<f64>| -> String {
+        value.map_or_else(|| "—".to_string(), |v| human(v, BYTES))
+    });
+    env.add_filter("signed_size", |value: Option<f64>| -> String {
+        match value {
+            Some(v) if v > 0.0 => format!("+{}", human(v, BYTES)),
+            Some(v) if v < 0.0 => format!("-{}", human(-v, BYTES)),
+            Some(_) => "±0 B".to_string(),
+            None => "—".to_string(),
+        }
     });
     env.add_filter("percent", |value: Option<f64>| -> String {
         match value {

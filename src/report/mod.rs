@@ -1,6 +1,7 @@
 //! The report: one versioned object (the JSON report, and exactly what templates receive), and
 //! its renderings for people (Markdown comment, terminal table).
 
+pub mod bundles;
 pub mod escape;
 pub mod markdown;
 pub mod terminal;
@@ -82,6 +83,8 @@ pub struct Report {
     /// Every row, worst first: fail, warn, missing, notice, improved, new, pass.
     pub rows: Vec<Row>,
     pub unmatched_budgets: Vec<Unmatched>,
+    /// Build-output sizes per bundle, with changes against the baseline.
+    pub bundles: Vec<bundles::BundleTable>,
     /// Notes about the run as a whole (no baseline yet, ...).
     pub notes: Vec<String>,
 }
@@ -89,6 +92,7 @@ pub struct Report {
 impl Report {
     pub fn new(
         evaluation: Evaluation,
+        bundles: Vec<bundles::BundleTable>,
         budgets_file: String,
         fail_on: FailOn,
         compared: Compared,
@@ -140,6 +144,7 @@ impl Report {
             compared,
             rows: evaluation.rows,
             unmatched_budgets: evaluation.unmatched,
+            bundles,
             notes,
         };
         report.headline = report.make_headline();
@@ -157,11 +162,12 @@ impl Report {
         }
         if parts.is_empty() {
             let checks = self.rows.len();
-            return if c.improved > 0 {
-                format!("all {checks} checks pass, {} improved", c.improved)
-            } else {
-                format!("all {checks} checks pass")
+            let all = match checks {
+                0 => "nothing to check".to_string(),
+                1 => "1 check passes".to_string(),
+                n => format!("all {n} checks pass"),
             };
+            return if c.improved > 0 { format!("{all}, {} improved", c.improved) } else { all };
         }
         parts.join(", ")
     }
