@@ -8,6 +8,7 @@ use crate::budget::{self, Budgets};
 use crate::bundle::{self, BundleSpec};
 use crate::cli::{CheckArgs, ParseArgs, ValidateArgs};
 use crate::error::{Error, Result};
+use crate::github;
 use crate::ingest::{self, native, ResultSpec};
 use crate::model::{Run, RunContext};
 use crate::report::{bundles, markdown, terminal, BaselineInfo, Compared, Report};
@@ -38,19 +39,70 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Where this run happened, from flags first, then what a GitHub runner provides.
-fn run_context(args: &CheckArgs) -> RunContext {
+/// Where this run happened, from flags first, then what the GitHub runner provides (on a PR,
+/// the head commit from the event payload, not the merge commit in GITHUB_SHA).
+fn run_context(args: &CheckArgs, ctx: &github::Context) -> RunContext {
     RunContext {
-        commit: args.commit.clone().or_else(|| env("GITHUB_SHA")),
-        branch: args.branch.clone().or_else(|| env("GITHUB_HEAD_REF")).or_else(|| env("GITHUB_REF_NAME")),
+        commit: args.commit.clone().or_else(|| ctx.sha.clone()),
+        branch: args.branch.clone().or_else(|| ctx.branch.clone()),
         time: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         runner: env("RUNNER_NAME").or_else(|| env("RUNNER_OS")),
     }
 }
 
-/// `budgetgate check`.
+/// `budgetgate check`: decide, report, publish. Publishing never changes the exit code; an
+/// error that stops the gate is still published as an `error` status where possible.
 pub fn check(args: &CheckArgs) -> Result<i32> {
-    let budgets = budget::load(&budgets_path(args.budgets.as_deref())?)?;
+    let ctx = github::Context::from_env()?;
+    github::mask_secrets(&ctx);
+    let budgets_file = budgets_path(args.budgets.as_deref());
+    let options = publish_options(args, &ctx, budgets_file.as_ref().ok());
+    let outcome = budgets_file.and_then(|path| decide(args, &ctx, &path));
+    match outcome {
+        Ok(report) => {
+            github::publish(&ctx, &report, &options)?;
+            Ok(report.exit_code)
+        }
+        Err(e) => {
+            github::publish_error(&ctx, &e.to_string(), &options);
+            Err(e)
+        }
+    }
+}
+
+fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option<&PathBuf>) -> github::Options {
+    let budgets_file = budgets_file.cloned().unwrap_or_else(|| PathBuf::from(DEFAULT_BUDGETS[0]));
+    let gate_id = args.gate_id.clone().unwrap_or_else(|| ctx.repo_path(&budgets_file));
+    let gate_id: String = gate_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-') { c } else { '-' })
+        .collect::<String>()
+        // `--` would end the HTML comment that carries the marker.
+        .replace("--", "-");
+    let context_name = args.status_context.clone().unwrap_or_else(|| match &args.gate_id {
+        Some(_) => format!("budgetgate/{gate_id}"),
+        None => "budgetgate".to_string(),
+    });
+    github::Options {
+        comment: args.comment,
+        status: !args.no_status,
+        check_run: args.check_run,
+        dry_run: args.dry_run,
+        gate_id,
+        context_name,
+        template: args.template.clone(),
+        budgets_file,
+        report_json: args.report_json.clone(),
+        policy: github::RetryPolicy {
+            request_timeout: std::time::Duration::from_secs_f64(args.github_timeout.clamp(0.1, 600.0)),
+            ..Default::default()
+        },
+    }
+}
+
+/// Everything up to the report and the files it is written to.
+fn decide(args: &CheckArgs, ctx: &github::Context, budgets_file: &Path) -> Result<Report> {
+    let budgets = budget::load(budgets_file)?;
     let bundle_specs = bundle_specs(args, &budgets)?;
     let specs = result_specs(args, &budgets, !bundle_specs.is_empty())?;
     let mut metrics = ingest::ingest(&specs)?;
@@ -76,7 +128,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
                 None
             }
             Some(history) => {
-                let branch = args.baseline_branch.clone().or_else(|| env("GITHUB_BASE_REF"));
+                let branch = args
+                    .baseline_branch
+                    .clone()
+                    .or_else(|| ctx.pull_request.as_ref().map(|pr| pr.base_ref.clone()))
+                    .or_else(|| env("GITHUB_BASE_REF"));
                 let comparison = history.comparison(branch.as_deref())?;
                 if comparison.is_none() {
                     notes.push(format!(
@@ -92,7 +148,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
 
     let evaluation = budget::evaluate(&budgets, &metrics, comparison.as_ref())?;
     let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| &c.newest));
-    let context = run_context(args);
+    let context = run_context(args, ctx);
     let compared = Compared {
         current: context.clone(),
         baseline: comparison.as_ref().map(|c| BaselineInfo {
@@ -120,7 +176,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         FileStore::new(path).save(&branch, Run { context, metrics }, args.keep)?;
     }
     terminal::print(&report).map_err(|e| Error::io("stdout", "cannot write", e))?;
-    Ok(report.exit_code)
+    Ok(report)
 }
 
 fn result_specs(args: &CheckArgs, budgets: &Budgets, have_bundles: bool) -> Result<Vec<ResultSpec>> {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::github::CommentMode;
 use crate::report::FailOn;
 
 #[derive(Debug, Parser)]
@@ -70,6 +71,33 @@ pub struct CheckArgs {
     /// Which broken budgets fail the job (exit 1)
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// When to comment on the PR (in GitHub Actions). `changes`: on violations, warnings and
+    /// notable changes; an existing comment is always kept up to date
+    #[arg(long, value_enum, default_value = "changes")]
+    pub comment: CommentMode,
+    /// Set a commit status on the PR head (or pushed) commit [default: on]
+    #[arg(long, overrides_with = "no_status")]
+    pub status: bool,
+    /// Do not set a commit status
+    #[arg(long)]
+    pub no_status: bool,
+    /// Also create a check run with the report and annotations (needs `checks: write`)
+    #[arg(long)]
+    pub check_run: bool,
+    /// Print what would be sent to GitHub instead of sending it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Identifies this gate's PR comment, so two gates in one workflow keep their own
+    /// [default: derived from the budgets file path]
+    #[arg(long, value_name = "ID")]
+    pub gate_id: Option<String>,
+    /// Name of the commit status and check run [default: budgetgate, or budgetgate/<gate-id>
+    /// when --gate-id is given]
+    #[arg(long, value_name = "NAME")]
+    pub status_context: Option<String>,
+    /// Seconds one GitHub request may take before it counts as lost
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub github_timeout: f64,
 }
 
 #[derive(Debug, Args)]

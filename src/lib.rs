@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod error;
+pub mod github;
 pub mod globs;
 pub mod ingest;
 pub mod model;

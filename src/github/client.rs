@@ -1,0 +1,285 @@
+//! The GitHub REST calls we make, behind [`GitHubApi`] so the publishing logic can be tested
+//! with a deterministic stand-in, and its octocrab implementation.
+//!
+//! octocrab is used as the HTTP client (auth, base URI with a GHES `/api/v3` path, timeouts)
+//! through its raw `_get`/`_post`/`_patch`, because we need each response's status and headers:
+//! its typed helpers send comment updates as POST (GitHub wants PATCH), and its built-in retry
+//! repeats POSTs at once without backoff. Retries are ours, in [`super::retry`].
+
+use std::time::Duration;
+
+use http::header::{HeaderName, ACCEPT};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::retry::{self, Attempt, RetryPolicy};
+
+/// GitHub's REST API version we speak; a newer one with breaking changes exists.
+pub const API_VERSION: &str = "2022-11-28";
+
+/// A failed call, classified for the publishing logic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status, `None` when no response arrived (connection refused, timeout).
+    pub status: Option<u16>,
+    pub message: String,
+    /// The request may have been carried out although we got no success answer (5xx, timeout):
+    /// a POST must not be blindly repeated.
+    pub uncertain: bool,
+}
+
+impl ApiError {
+    /// A token without the permission (fork PRs get a read-only token; a workflow may lack
+    /// `pull-requests: write` / `statuses: write` / `checks: write`).
+    pub fn is_permission(&self) -> bool {
+        matches!(self.status, Some(403) if !self.message.to_lowercase().contains("rate limit"))
+            || self.message.contains("Resource not accessible by integration")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(s) => write!(f, "HTTP {s}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// An issue comment as far as we need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: u64,
+    pub body: String,
+    pub html_url: String,
+}
+
+/// The calls the gate makes. Paths are relative to the API base.
+pub trait GitHubApi {
+    /// Every comment of the PR, across all pages.
+    fn list_comments(&self, pr: u64) -> Result<Vec<Comment>, ApiError>;
+    /// Not retried here: the caller re-lists before trying again (no duplicate comments).
+    fn create_comment(&self, pr: u64, body: &str) -> Result<Comment, ApiError>;
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError>;
+    fn create_status(&self, sha: &str, status: &StatusRequest) -> Result<(), ApiError>;
+    /// Returns the check run's id.
+    fn create_check_run(&self, request: &Value) -> Result<u64, ApiError>;
+    fn update_check_run(&self, id: u64, request: &Value) -> Result<(), ApiError>;
+}
+
+/// Body of `POST /repos/{owner}/{repo}/statuses/{sha}`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatusRequest {
+    /// error | failure | pending | success
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    /// At most 140 characters.
+    pub description: String,
+    pub context: String,
+}
+
+/// [`GitHubApi`] over octocrab, on a current-thread runtime of its own.
+pub struct Octocrab {
+    crab: octocrab::Octocrab,
+    runtime: tokio::runtime::Runtime,
+    repo_path: String,
+    policy: RetryPolicy,
+}
+
+impl Octocrab {
+    pub fn new(api_url: &str, token: &str, owner: &str, repo: &str, policy: RetryPolicy) -> Result<Octocrab, ApiError> {
+        let fail = |message: String| ApiError { status: None, message, uncertain: false };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| fail(format!("cannot start the async runtime: {e}")))?;
+        let crab = {
+            let _guard = runtime.enter();
+            octocrab::Octocrab::builder()
+                .base_uri(api_url)
+                .map_err(|e| fail(format!("GITHUB_API_URL `{api_url}` is not a valid URL: {e}")))?
+                .personal_token(token.to_string())
+                .add_header(ACCEPT, "application/vnd.github+json".to_string())
+                .add_header(HeaderName::from_static("x-github-api-version"), API_VERSION.to_string())
+                .set_connect_timeout(Some(policy.request_timeout))
+                .set_read_timeout(Some(policy.request_timeout))
+                .set_write_timeout(Some(policy.request_timeout))
+                .build()
+                .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?
+        };
+        Ok(Octocrab { crab, runtime, repo_path: format!("/repos/{owner}/{repo}"), policy })
+    }
+
+    /// One request, retried per `policy` when `idempotent`. Returns status, headers, body.
+    fn call(
+        &self,
+        method: http::Method,
+        uri: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Response, ApiError> {
+        self.runtime.block_on(retry::run(&self.policy, idempotent, || async {
+            let sent = match method {
+                http::Method::GET => self.crab._get(uri).await,
+                http::Method::POST => self.crab._post(uri, body).await,
+                http::Method::PATCH => self.crab._patch(uri, body).await,
+                _ => unreachable!("only GET, POST and PATCH are used"),
+            };
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => return Attempt::Transport(describe_transport(&e)),
+            };
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let text = match self.crab.body_to_string(response).await {
+                Ok(t) => t,
+                Err(e) => {
+                    return Attempt::Transport(format!("reading the response failed: {}", describe_transport(&e)))
+                }
+            };
+            Attempt::Answered(Response { status, headers, body: text })
+        }))
+    }
+
+    fn json(
+        &self,
+        method: http::Method,
+        uri: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<(Value, http::HeaderMap), ApiError> {
+        let response = self.call(method, uri, body, idempotent)?;
+        let value = serde_json::from_str(&response.body).map_err(|e| ApiError {
+            status: Some(response.status),
+            message: format!("unexpected response from GitHub ({e})"),
+            uncertain: false,
+        })?;
+        Ok((value, response.headers))
+    }
+}
+
+/// A response that made it back.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+fn describe_transport(e: &octocrab::Error) -> String {
+    // The Display of octocrab's service errors is terse; the source chain says what happened.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn comment_from(value: &Value) -> Result<Comment, ApiError> {
+    let bad = || ApiError {
+        status: None,
+        message: "GitHub answered with a comment without id/body".into(),
+        uncertain: false,
+    };
+    Ok(Comment {
+        id: value["id"].as_u64().ok_or_else(bad)?,
+        body: value["body"].as_str().unwrap_or_default().to_string(),
+        html_url: value["html_url"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(headers: &http::HeaderMap) -> Option<String> {
+    let link = headers.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+impl GitHubApi for Octocrab {
+    fn list_comments(&self, pr: u64) -> Result<Vec<Comment>, ApiError> {
+        let mut comments = Vec::new();
+        let mut uri = format!("{}/issues/{pr}/comments?per_page=100", self.repo_path);
+        // Bounded: 100 pages of 100 is far beyond any real PR, and a Link loop must end.
+        for _ in 0..100 {
+            let (page, headers) = self.json(http::Method::GET, &uri, None, true)?;
+            for c in page.as_array().into_iter().flatten() {
+                comments.push(comment_from(c)?);
+            }
+            match next_link(&headers) {
+                Some(next) => uri = next,
+                None => break,
+            }
+        }
+        Ok(comments)
+    }
+
+    fn create_comment(&self, pr: u64, body: &str) -> Result<Comment, ApiError> {
+        let request = serde_json::json!({ "body": body });
+        let (value, _) =
+            self.json(http::Method::POST, &format!("{}/issues/{pr}/comments", self.repo_path), Some(&request), false)?;
+        comment_from(&value)
+    }
+
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
+        let request = serde_json::json!({ "body": body });
+        let (value, _) =
+            self.json(http::Method::PATCH, &format!("{}/issues/comments/{id}", self.repo_path), Some(&request), true)?;
+        comment_from(&value)
+    }
+
+    fn create_status(&self, sha: &str, status: &StatusRequest) -> Result<(), ApiError> {
+        let request = serde_json::to_value(status).expect("statuses serialize");
+        // A repeated status is harmless: the newest with a context wins.
+        self.json(http::Method::POST, &format!("{}/statuses/{sha}", self.repo_path), Some(&request), true).map(|_| ())
+    }
+
+    fn create_check_run(&self, request: &Value) -> Result<u64, ApiError> {
+        let (value, _) =
+            self.json(http::Method::POST, &format!("{}/check-runs", self.repo_path), Some(request), false)?;
+        value["id"].as_u64().ok_or(ApiError {
+            status: None,
+            message: "GitHub answered with a check run without id".into(),
+            uncertain: false,
+        })
+    }
+
+    fn update_check_run(&self, id: u64, request: &Value) -> Result<(), ApiError> {
+        self.json(http::Method::PATCH, &format!("{}/check-runs/{id}", self.repo_path), Some(request), true).map(|_| ())
+    }
+}
+
+/// How long one request may take before we call it lost.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_the_others() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::LINK,
+            "<https://api.github.com/repos/o/r/issues/1/comments?page=3>; rel=\"next\", <https://api.github.com/repos/o/r/issues/1/comments?page=5>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(next_link(&headers).as_deref(), Some("https://api.github.com/repos/o/r/issues/1/comments?page=3"));
+        headers.insert(http::header::LINK, "<https://x/?page=1>; rel=\"prev\"".parse().unwrap());
+        assert_eq!(next_link(&headers), None);
+    }
+
+    #[test]
+    fn permission_errors_are_told_from_rate_limits() {
+        let e = |status, message: &str| ApiError { status: Some(status), message: message.into(), uncertain: false };
+        assert!(e(403, "Resource not accessible by integration").is_permission());
+        assert!(!e(403, "You have exceeded a secondary rate limit").is_permission());
+        assert!(!e(502, "Bad Gateway").is_permission());
+    }
+}
