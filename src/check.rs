@@ -12,6 +12,7 @@ use crate::github;
 use crate::ingest::{self, native, ResultSpec};
 use crate::model::{Run, RunContext};
 use crate::report::{bundles, markdown, terminal, BaselineInfo, Compared, Report};
+use clap::Parser;
 
 /// Exit code: no violation at the failing severity.
 pub const EXIT_PASS: i32 = 0;
@@ -256,6 +257,20 @@ pub fn validate(args: &ValidateArgs) -> Result<i32> {
         Err(e) => eprintln!("note: could not read the results and bundles to check which budgets match ({e}); run the benchmarks and the build first"),
     }
     Ok(EXIT_PASS)
+}
+
+/// `budgetgate action`: the Docker action's entry point (see `action.rs`).
+pub fn action() -> Result<i32> {
+    let (argv, workdir) = crate::action::check_argv(|name| std::env::var(name).ok())?;
+    if let Some(dir) = workdir {
+        std::env::set_current_dir(&dir).map_err(|e| Error::io(&dir, "cannot change to the working-directory", e))?;
+    }
+    let cli =
+        crate::cli::Cli::try_parse_from(&argv).map_err(|e| Error::Usage(format!("action inputs: {}", e.render())))?;
+    match cli.command {
+        crate::cli::Command::Check(args) => check(&args),
+        _ => unreachable!("check_argv always builds a `check` command line"),
+    }
 }
 
 /// `budgetgate formats`.

@@ -25,6 +25,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the supported input formats.
     Formats,
+    /// Run as the GitHub Action: `check` with flags taken from the INPUT_* variables.
+    Action,
 }
 
 #[derive(Debug, Args)]

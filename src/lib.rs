@@ -4,6 +4,7 @@
 //! and each stage is a module with plain data at its boundary. Only `check`/`main` decide exit
 //! codes; no module here touches the network.
 
+pub mod action;
 pub mod baseline;
 pub mod budget;
 pub mod bundle;

@@ -20,6 +20,7 @@ fn main() {
         Command::Parse(args) => check::parse(args),
         Command::Validate(args) => check::validate(args),
         Command::Formats => Ok(check::formats()),
+        Command::Action => check::action(),
     };
     let code = match outcome {
         Ok(code) => code,
