@@ -10,14 +10,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target=x86_64-unknown-linux-musl
-if ! rustup target list --installed | grep -qx "$target"; then
-  rustup target add "$target"
+rustflags=""
+if ! rustup target list --installed | grep -qx "$target" && ! rustup target add "$target"; then
+  # The musl target could not be downloaded: fall back, loudly, to a static glibc build so the
+  # image can still be built and tested (the release workflow builds musl in Alpine).
+  echo "WARNING: rustup could not add $target; building a static glibc binary instead"
+  target=x86_64-unknown-linux-gnu
+  rustflags="-C target-feature=+crt-static"
 fi
 # zlib (libz-sys, static) is C: musl-gcc compiles it; the host gcc works too for plain C.
 if ! command -v musl-gcc >/dev/null && ! command -v x86_64-linux-musl-gcc >/dev/null; then
   export CC_x86_64_unknown_linux_musl=gcc
 fi
-BUDGETGATE_COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) \
+BUDGETGATE_COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) RUSTFLAGS="$rustflags" \
   cargo build --release --locked --target "$target"
 bin="target/$target/release/budgetgate"
 # A dynamically linked executable names its loader (PT_INTERP); a static one has none.
