@@ -26,6 +26,18 @@ const VALUE_INPUTS: [(&str, &str); 12] = [
 /// `(input, flag)` pairs holding one value per line.
 const LIST_INPUTS: [(&str, &str); 2] = [("results", "--results"), ("bundles", "--bundle")];
 
+/// `true`/`false` inputs.
+const BOOLEAN_INPUTS: [&str; 3] = ["status", "check-run", "dry-run"];
+
+/// Every input this entry point reads; `action.yml` must declare exactly these (a test checks).
+pub fn input_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = VALUE_INPUTS.iter().chain(&LIST_INPUTS).map(|(name, _)| *name).collect();
+    names.extend(BOOLEAN_INPUTS);
+    names.extend(["report-json", "working-directory", "github-token"]);
+    names.sort_unstable();
+    names
+}
+
 /// The `check` command line the inputs stand for, and the directory to run in.
 pub fn check_argv(var: impl Fn(&str) -> Option<String>) -> Result<(Vec<String>, Option<PathBuf>)> {
     let input = |name: &str| {
