@@ -102,10 +102,6 @@ impl Stat {
             _ => None,
         }
     }
-
-    pub fn parse(text: &str) -> Option<Stat> {
-        Stat::ALL.into_iter().find(|s| s.name() == text)
-    }
 }
 
 impl fmt::Display for Stat {

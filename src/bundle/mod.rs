@@ -11,7 +11,7 @@ mod compress;
 mod hashes;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::globs;
@@ -253,12 +253,6 @@ impl Sizes {
     }
 }
 
-/// Whether a path is one the default excludes leave out (for `validate` and the docs).
-pub fn excluded_by_default(path: &Path) -> bool {
-    let text = path.to_string_lossy();
-    DEFAULT_EXCLUDES.iter().any(|p| globs::NamePattern::new(p).is_ok_and(|p| p.matches(&text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,12 +273,5 @@ mod tests {
         assert!(BundleSpec::from_cli("a/b=x").is_err());
         let spec = BundleSpec::new("w", vec!["dist/**".into(), "!dist/legacy/**".into()]);
         assert_eq!(spec.exclude, ["dist/legacy/**"]);
-    }
-
-    #[test]
-    fn default_excludes() {
-        assert!(excluded_by_default(Path::new("dist/app.js.map")));
-        assert!(excluded_by_default(Path::new("dist/vendor.js.LICENSE.txt")));
-        assert!(!excluded_by_default(Path::new("dist/app.js")));
     }
 }

@@ -14,12 +14,6 @@ use serde_json::Value;
 
 use super::retry::{self, Attempt, RetryPolicy};
 
-/// GitHub's REST API version we speak; a newer one with breaking changes exists. octocrab
-/// 0.54.9 already sends `X-GitHub-Api-Version: 2022-11-28` on every request (from its
-/// Cargo.toml metadata); adding it again would send the header twice ("2022-11-28,
-/// 2022-11-28"). The end-to-end tests check the exact value GitHub receives.
-pub const API_VERSION: &str = "2022-11-28";
-
 /// A failed call, classified for the publishing logic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -103,6 +97,10 @@ impl Octocrab {
                 .base_uri(api_url)
                 .map_err(|e| fail(format!("GITHUB_API_URL `{api_url}` is not a valid URL: {e}")))?
                 .personal_token(token.to_string())
+                // GitHub's media type. The API version (2022-11-28; a newer one with breaking
+                // changes exists) is not added here: octocrab 0.54.9 already sends
+                // `X-GitHub-Api-Version: 2022-11-28` on every request, and adding it again
+                // sends "2022-11-28, 2022-11-28". The end-to-end tests check the exact value.
                 .add_header(ACCEPT, "application/vnd.github+json".to_string())
                 .set_connect_timeout(Some(policy.request_timeout))
                 .set_read_timeout(Some(policy.request_timeout))
