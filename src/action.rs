@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// `(input, flag)` pairs passed through as one value each.
-const VALUE_INPUTS: [(&str, &str); 12] = [
+const VALUE_INPUTS: [(&str, &str); 13] = [
     ("budgets", "--budgets"),
     ("format", "--format"),
     ("baseline", "--baseline"),
@@ -21,6 +21,7 @@ const VALUE_INPUTS: [(&str, &str); 12] = [
     ("status-context", "--status-context"),
     ("report-md", "--report-md"),
     ("github-timeout", "--github-timeout"),
+    ("event-path", "--event-path"),
 ];
 
 /// `(input, flag)` pairs holding one value per line.
@@ -80,10 +81,9 @@ pub fn check_argv(var: impl Fn(&str) -> Option<String>) -> Result<(Vec<String>, 
         argv.push("--dry-run".into());
     }
     // The report-json output names a file other steps can read: always write one.
-    let report_json = input("report-json").unwrap_or_else(|| {
-        let dir = var("RUNNER_TEMP").filter(|d| !d.is_empty()).unwrap_or_else(|| ".".into());
-        format!("{dir}/budgetgate-report.json")
-    });
+    // In the working directory by default: RUNNER_TEMP inside the container is a path the
+    // runner's later steps cannot open, the workspace is shared.
+    let report_json = input("report-json").unwrap_or_else(|| "budgetgate-report.json".into());
     argv.extend(["--report-json".to_string(), report_json]);
     let workdir = input("working-directory").map(|dir| match var("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
         Some(ws) if !dir.starts_with('/') => PathBuf::from(ws).join(dir),
@@ -122,7 +122,7 @@ mod tests {
             line,
             "budgetgate check --budgets .github/budgets.yaml --fail-on warning --results target/criterion/**/new/estimates.json \
              --results hyperfine:bench.json --bundle web=dist/**/*.js --no-status --check-run \
-             --report-json /home/runner/work/_temp/budgetgate-report.json"
+             --report-json budgetgate-report.json"
         );
         assert!(!line.contains("secret"), "the token never becomes an argument");
         assert_eq!(dir, Some(PathBuf::from("/github/workspace/web")));
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn empty_inputs_mean_defaults_and_bad_booleans_are_errors() {
         let (argv, dir) = argv(&[("INPUT_BUDGETS", ""), ("INPUT_STATUS", "")]).unwrap();
-        assert_eq!(argv, ["budgetgate", "check", "--report-json", "./budgetgate-report.json"]);
+        assert_eq!(argv, ["budgetgate", "check", "--report-json", "budgetgate-report.json"]);
         assert_eq!(dir, None);
         assert!(argv_err("yes").contains("`status` must be `true` or `false`, found `yes`"));
     }

@@ -54,7 +54,7 @@ fn run_context(args: &CheckArgs, ctx: &github::Context) -> RunContext {
 /// `budgetgate check`: decide, report, publish. Publishing never changes the exit code; an
 /// error that stops the gate is still published as an `error` status where possible.
 pub fn check(args: &CheckArgs) -> Result<i32> {
-    let ctx = github::Context::from_env()?;
+    let ctx = github::Context::from_env(args.event_path.as_deref())?;
     github::mask_secrets(&ctx);
     let budgets_file = budgets_path(args.budgets.as_deref());
     let options = publish_options(args, &ctx, budgets_file.as_ref().ok());

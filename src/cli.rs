@@ -97,6 +97,10 @@ pub struct CheckArgs {
     /// when --gate-id is given]
     #[arg(long, value_name = "NAME")]
     pub status_context: Option<String>,
+    /// A `pull_request` event payload to take the PR from instead of GITHUB_EVENT_PATH (the
+    /// `workflow_run` pattern for pull requests from forks)
+    #[arg(long, value_name = "FILE")]
+    pub event_path: Option<PathBuf>,
     /// Seconds one GitHub request may take before it counts as lost
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub github_timeout: f64,

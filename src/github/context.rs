@@ -75,9 +75,26 @@ struct EventRepo {
 }
 
 impl Context {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Context> {
-        Context::from_vars(|name| std::env::var(name).ok())
+    /// Reads the process environment; `event_path` stands in for `GITHUB_EVENT_PATH` (see
+    /// `--event-path`).
+    pub fn from_env(event_path: Option<&Path>) -> Result<Context> {
+        let mut ctx = Context::from_vars(|name| std::env::var(name).ok())?;
+        if let Some(path) = event_path {
+            ctx.use_pull_request_event(path)?;
+        }
+        Ok(ctx)
+    }
+
+    /// Reads the pull request from a `pull_request` event payload given explicitly: the
+    /// `workflow_run` pattern for fork PRs runs in the base repository's context, whose own
+    /// payload describes the workflow run, not the PR, and the runner does not let a step
+    /// override `GITHUB_EVENT_PATH`.
+    pub fn use_pull_request_event(&mut self, path: &Path) -> Result<()> {
+        if !path.exists() {
+            return Err(Error::Usage(format!("--event-path {} does not exist", path.display())));
+        }
+        self.event_name = Some("pull_request".into());
+        self.apply_event(path, true)
     }
 
     /// Reads the runner's variables through `var`; the event payload from the file named by

@@ -140,10 +140,16 @@ fn write_outputs(ctx: &Context, verdict: &str, report: &Report, options: &Option
         ("verdict", verdict.to_string()),
         ("violations", report.counts.violations.to_string()),
         ("warnings", report.counts.warnings.to_string()),
-        ("report-json", options.report_json.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
+        // As later steps on the runner can open it: relative to the workspace (inside the
+        // action's container the workspace is mounted elsewhere than on the runner).
+        ("report-json", options.report_json.as_ref().map(|p| ctx.repo_path(&absolute(p))).unwrap_or_default()),
         ("comment-url", comment_url.unwrap_or_default().to_string()),
     ];
     report_runner_error(actions::append(path, &actions::outputs(&pairs)));
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn report_runner_error(result: crate::error::Result<()>) {
