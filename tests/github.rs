@@ -435,7 +435,11 @@ fn outside_github_actions_nothing_is_sent() {
 fn workflow_run_for_a_fork_takes_the_pr_from_event_path() {
     let mut job = Job::new("");
     let run_event = job.path("workflow_run.json");
-    std::fs::write(&run_event, r#"{"action":"completed","workflow_run":{"id":1,"event":"pull_request","head_sha":"0d1a26e6"}}"#).unwrap();
+    std::fs::write(
+        &run_event,
+        r#"{"action":"completed","workflow_run":{"id":1,"event":"pull_request","head_sha":"0d1a26e6"}}"#,
+    )
+    .unwrap();
     job.event = run_event;
     job.event_name = "workflow_run";
     let pr_event = root().join("tests/data/pull_request_event.json");

@@ -116,12 +116,12 @@ fn the_shipped_image_gates_a_pull_request() {
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0]["state"], "failure");
     let outputs = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
+    // The report is in the workspace, and the output names it as the runner's later steps see it.
     assert!(
-        outputs.contains("verdict=fail")
-            && outputs.contains("report-json=/github/file_commands/budgetgate-report.json"),
+        outputs.contains("verdict=fail\n") && outputs.contains("report-json=budgetgate-report.json\n"),
         "{outputs}"
     );
-    assert!(runner.path().join("budgetgate-report.json").exists());
+    assert!(ws.join("budgetgate-report.json").exists());
     let shown = stdout.replace(&format!("::add-mask::{TOKEN}"), "");
     assert!(!shown.contains(TOKEN) && !stderr.contains(TOKEN), "the token never shows");
 }
