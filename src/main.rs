@@ -25,7 +25,15 @@ fn main() {
     let code = match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote names from result files, which may hold newlines; a line that
+            // starts with `::` would be read by the Actions runner as a workflow command.
+            let message = e
+                .to_string()
+                .lines()
+                .map(|l| if l.starts_with("::") { format!(" {l}") } else { l.to_string() })
+                .collect::<Vec<_>>()
+                .join("\n");
+            eprintln!("error: {message}");
             EXIT_ERROR
         }
     };

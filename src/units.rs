@@ -217,6 +217,10 @@ pub fn sig3(value: f64) -> String {
 
 /// Signed percentage for reports: `+14.2%`, `-3.1%`, `±0%`.
 pub fn signed_percent(fraction: f64) -> String {
+    if fraction.is_infinite() {
+        // From a baseline of zero.
+        return if fraction > 0.0 { "+∞%".into() } else { "-∞%".into() };
+    }
     let pct = fraction * 100.0;
     if pct.abs() < 0.05 {
         "±0%".into()

@@ -159,3 +159,23 @@ fn no_budgets_file_and_usage_mistakes_are_exit_2() {
     budgetgate().args(["check", "--fail-on", "sometimes"]).assert().code(2);
     budgetgate().arg("frobnicate").assert().code(2);
 }
+
+#[test]
+fn names_cannot_inject_workflow_commands_through_error_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.json",
+        "{\"metrics\": [{\"name\": \"x\\n::error::injected\", \"unit\": \"ms\", \"stats\": {\"value\": 1}}]}",
+    );
+    let b = write(
+        dir.path(),
+        "b.json",
+        "{\"metrics\": [{\"name\": \"x\\n::error::injected\", \"unit\": \"ms\", \"stats\": {\"value\": 1}}]}",
+    );
+    let out = budgetgate().args(["parse", s(&a), s(&b)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("already read"), "{stderr}");
+    assert!(stderr.lines().all(|l| !l.starts_with("::")), "{stderr}");
+}
