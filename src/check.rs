@@ -108,7 +108,8 @@ fn decide(args: &CheckArgs, ctx: &github::Context, budgets_file: &Path) -> Resul
     let specs = result_specs(args, &budgets, !bundle_specs.is_empty())?;
     let mut metrics = ingest::ingest(&specs)?;
     let sizes = bundle::measure(&bundle_specs)?;
-    if let Some(clash) = sizes.iter().find(|s| metrics.iter().any(|m| m.name == s.name)) {
+    let result_names: std::collections::HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+    if let Some(clash) = sizes.iter().find(|s| result_names.contains(s.name.as_str())) {
         return Err(Error::Usage(format!(
             "metric `{}` is both a bundle size and a benchmark result; rename the bundle or give the results a `prefix:`",
             clash.name

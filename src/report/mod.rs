@@ -128,9 +128,8 @@ impl Report {
             Verdict::Pass
         };
         let exit_code = match (fail_on, verdict) {
-            (FailOn::Never, _) | (_, Verdict::Pass) => 0,
-            (FailOn::Error, Verdict::Warn) => 0,
-            _ => 1,
+            (FailOn::Never, _) | (_, Verdict::Pass) | (FailOn::Error, Verdict::Warn) => crate::check::EXIT_PASS,
+            _ => crate::check::EXIT_VIOLATION,
         };
         let mut report = Report {
             version: REPORT_VERSION,
