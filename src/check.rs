@@ -197,16 +197,24 @@ fn result_specs(args: &CheckArgs, budgets: &Budgets, have_bundles: bool) -> Resu
 /// `--bundle NAME=GLOB` replaces the budgets file's `bundles:`, as `--results` does `results:`;
 /// repeating a NAME adds globs to that bundle.
 fn bundle_specs(args: &CheckArgs, budgets: &Budgets) -> Result<Vec<BundleSpec>> {
-    if args.bundle.is_empty() {
-        return Ok(budgets.bundles.clone());
-    }
-    let mut specs: Vec<BundleSpec> = Vec::new();
+    let mut specs: Vec<BundleSpec> = if args.bundle.is_empty() { budgets.bundles.clone() } else { Vec::new() };
     for arg in &args.bundle {
         let spec = BundleSpec::from_cli(arg)?;
         match specs.iter_mut().find(|s| s.name == spec.name) {
             Some(existing) => existing.include.extend(spec.include),
             None => specs.push(spec),
         }
+    }
+    for arg in &args.metafile {
+        let (name, file) = arg.split_once('=').ok_or_else(|| {
+            Error::Usage(format!("--metafile `{arg}`: expected NAME=FILE, e.g. --metafile web=dist/meta.json"))
+        })?;
+        let spec = specs.iter_mut().find(|s| s.name == name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--metafile `{arg}`: there is no bundle named `{name}` (give it with --bundle or `bundles:`)"
+            ))
+        })?;
+        spec.metafile = Some(PathBuf::from(file));
     }
     Ok(specs)
 }

@@ -43,6 +43,9 @@ pub struct CheckArgs {
     /// Build outputs to size, as NAME=GLOB (raw, gzip, brotli); replaces the budgets file's `bundles:`
     #[arg(long, value_name = "NAME=GLOB")]
     pub bundle: Vec<String>,
+    /// esbuild's metafile for a bundle, as NAME=FILE: names shared chunks by their main module
+    #[arg(long, value_name = "NAME=FILE")]
+    pub metafile: Vec<String>,
     /// Baseline file to compare with (a missing file means "no baseline yet", not an error)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

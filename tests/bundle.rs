@@ -206,3 +206,40 @@ fn comment_with_a_bundle_table() {
         .code(1);
     insta::assert_snapshot!(std::fs::read_to_string(&md).unwrap());
 }
+
+#[test]
+fn esbuild_metafile_names_shared_chunks_by_their_main_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("main.json");
+    let with_meta =
+        |side: &str| budgets(dir.path(), side, &format!("    metafile: fixtures/bundle/{side}/meta.json\n"));
+    budgetgate().args(["check", "--budgets", s(&with_meta("base")), "--save-baseline", s(&baseline)]).assert().code(0);
+    let pr = report(&["check", "--budgets", s(&with_meta("pr")), "--baseline", s(&baseline)]);
+    let files = pr["bundles"][0]["files"].as_array().unwrap();
+    let file =
+        |name: &str| files.iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("{name}: {files:?}")).clone();
+    let preact = file("chunks/chunk.js (preact.mjs)");
+    assert_eq!(preact["change"]["gzip"], 5278 - 4947);
+    let hooks = file("chunks/chunk.js (hooks.mjs)");
+    assert_eq!(hooks["file"], "fixtures/bundle/pr/chunks/chunk-AGUPWDTD.js");
+    assert_eq!(hooks["change"]["gzip"], 1324 - 1325);
+    assert_eq!(file("index.css")["status"], "unchanged", "names that do not collide stay as they are");
+
+    // The same from the command line.
+    let b = write(dir.path(), "b.yaml", "version: 1\n");
+    let cli = report(&[
+        "check",
+        "--budgets",
+        s(&b),
+        "--bundle",
+        "web=fixtures/bundle/pr/**/*.js",
+        "--metafile",
+        "web=fixtures/bundle/pr/meta.json",
+    ]);
+    assert!(cli["bundles"][0]["files"].as_array().unwrap().iter().any(|f| f["name"] == "chunks/chunk.js (hooks.mjs)"));
+    budgetgate()
+        .args(["check", "--budgets", s(&b), "--bundle", "web=fixtures/bundle/pr/*.js", "--metafile", "app=x.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no bundle named `app`"));
+}

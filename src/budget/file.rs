@@ -171,6 +171,8 @@ struct RawBundle {
     brotli_quality: Option<Level<0, 11>>,
     #[serde(default)]
     strip_hash: Option<StripHashField>,
+    #[serde(default)]
+    metafile: Option<String>,
 }
 
 #[derive(Deserialize, PartialEq, Eq)]
@@ -470,6 +472,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         if let Some(StripHashField(strip)) = b.strip_hash {
             spec.strip_hash = strip;
         }
+        spec.metafile = b.metafile.map(PathBuf::from);
         bundles.push(spec);
     }
 

@@ -9,6 +9,7 @@
 
 mod compress;
 mod hashes;
+mod metafile;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use crate::model::{Direction, Metric, Source, Stat};
 use crate::units::BYTES;
 
 pub use hashes::StripHash;
+pub use metafile::Metafile;
 
 /// Build outputs nobody ships to users' browsers as code: excluded unless
 /// `default_excludes: false`.
@@ -43,6 +45,8 @@ pub struct BundleSpec {
     /// `None`: brotli size not computed.
     pub brotli_quality: Option<u32>,
     pub strip_hash: StripHash,
+    /// esbuild's metafile, to name outputs that share a name once hashes are stripped.
+    pub metafile: Option<PathBuf>,
 }
 
 impl BundleSpec {
@@ -57,6 +61,7 @@ impl BundleSpec {
             gzip_level: Some(DEFAULT_GZIP_LEVEL),
             brotli_quality: Some(DEFAULT_BROTLI_QUALITY),
             strip_hash: StripHash::Auto,
+            metafile: None,
         }
     }
 
@@ -196,20 +201,34 @@ fn match_files(spec: &BundleSpec) -> Result<Vec<BundleFile>> {
             std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
         )));
     }
-    disambiguate(&mut files)?;
+    let metafile = spec.metafile.as_deref().map(Metafile::load).transpose()?;
+    disambiguate(&mut files, metafile.as_ref())?;
     files.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(files)
 }
 
 /// Files whose names are equal once hashes are stripped (esbuild calls every shared chunk
-/// `chunk-<hash>.js`) are told apart by size rank, largest first — `chunk.js`, `chunk.js (2)` —
-/// so that across builds the big shared chunk is compared with the big shared chunk.
-fn disambiguate(files: &mut [BundleFile]) -> Result<()> {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, f) in files.iter().enumerate() {
-        groups.entry(f.display.clone()).or_default().push(i);
+/// `chunk-<hash>.js`) are told apart by the module that makes up most of each, when a
+/// metafile says (`chunk.js (preact.mjs)`), else by size rank, largest first — `chunk.js`,
+/// `chunk.js (2)` — so that across builds the big shared chunk is compared with the big one.
+fn disambiguate(files: &mut [BundleFile], metafile: Option<&Metafile>) -> Result<()> {
+    let collisions = |files: &[BundleFile]| {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            groups.entry(f.display.clone()).or_default().push(i);
+        }
+        groups.into_iter().filter(|(_, m)| m.len() > 1).collect::<Vec<_>>()
+    };
+    if let Some(meta) = metafile {
+        for (name, members) in collisions(files) {
+            for i in members {
+                if let Some(main) = meta.main_input(&files[i].path) {
+                    files[i].display = format!("{name} ({main})");
+                }
+            }
+        }
     }
-    for (name, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+    for (name, members) in collisions(files) {
         let mut ranked = Vec::with_capacity(members.len());
         for i in members {
             let len = std::fs::metadata(&files[i].path).map_err(|e| Error::io(&files[i].path, "cannot read", e))?.len();
