@@ -58,10 +58,13 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     github::mask_secrets(&ctx);
     let budgets_file = budgets_path(args.budgets.as_deref());
     let options = publish_options(args, &ctx, budgets_file.as_ref().ok());
-    let outcome = budgets_file.and_then(|path| decide(args, &ctx, &path));
+    let publishing = github::will_publish(&ctx, &options);
+    let outcome = budgets_file.and_then(|path| decide(args, &ctx, &path, publishing));
     match outcome {
-        Ok(report) => {
-            github::publish(&ctx, &report, &options)?;
+        Ok((report, markdown)) => {
+            if let Some(full) = markdown.as_deref().filter(|_| publishing) {
+                github::publish(&ctx, &report, full, &options)?;
+            }
             Ok(report.exit_code)
         }
         Err(e) => {
@@ -101,8 +104,14 @@ fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option
     }
 }
 
-/// Everything up to the report and the files it is written to.
-fn decide(args: &CheckArgs, ctx: &github::Context, budgets_file: &Path) -> Result<Report> {
+/// Everything up to the report and the files it is written to. Returns the report and, when
+/// a Markdown report or publishing needs it, its rendering with the template (rendered once).
+fn decide(
+    args: &CheckArgs,
+    ctx: &github::Context,
+    budgets_file: &Path,
+    publishing: bool,
+) -> Result<(Report, Option<String>)> {
     let budgets = budget::load(budgets_file)?;
     let bundle_specs = bundle_specs(args, &budgets)?;
     let specs = result_specs(args, &budgets, !bundle_specs.is_empty())?;
@@ -162,9 +171,9 @@ fn decide(args: &CheckArgs, ctx: &github::Context, budgets_file: &Path) -> Resul
         Report::new(evaluation, bundle_tables, budgets.path.display().to_string(), args.fail_on, compared, notes);
 
     // Render before writing anything, so a template error leaves no half-written outputs.
-    let markdown = match &args.report_md {
-        Some(_) => Some(markdown::render(&report, args.template.as_deref())?),
-        None => None,
+    let markdown = match args.report_md.is_some() || publishing {
+        true => Some(markdown::render(&report, args.template.as_deref())?),
+        false => None,
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
@@ -178,7 +187,7 @@ fn decide(args: &CheckArgs, ctx: &github::Context, budgets_file: &Path) -> Resul
         FileStore::new(path).save(&branch, Run { context, metrics }, args.keep)?;
     }
     terminal::print(&report).map_err(|e| Error::io("stdout", "cannot write", e))?;
-    Ok(report)
+    Ok((report, markdown))
 }
 
 fn result_specs(args: &CheckArgs, budgets: &Budgets, have_bundles: bool) -> Result<Vec<ResultSpec>> {

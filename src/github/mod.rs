@@ -63,25 +63,27 @@ pub fn mask_secrets(ctx: &Context) {
     }
 }
 
-/// Publishes `report` (rendered with `options.template`) wherever the context allows.
-/// Outside GitHub Actions this does nothing unless `dry_run`.
-pub fn publish(ctx: &Context, report: &Report, options: &Options) -> crate::error::Result<()> {
-    if !ctx.in_actions && !options.dry_run {
+/// Whether [`publish`] will do anything here: inside GitHub Actions, or with `--dry-run`.
+pub fn will_publish(ctx: &Context, options: &Options) -> bool {
+    ctx.in_actions || options.dry_run
+}
+
+/// Publishes `report` wherever the context allows; `full` is the report rendered with
+/// `options.template`, fitted to each destination's limit. Outside GitHub Actions this does
+/// nothing unless `dry_run`.
+pub fn publish(ctx: &Context, report: &Report, full: &str, options: &Options) -> crate::error::Result<()> {
+    if !will_publish(ctx, options) {
         return Ok(());
     }
     if ctx.in_actions {
         print_annotations(ctx, report, &options.budgets_file);
         if let Some(path) = &ctx.step_summary {
-            let text = markdown::render_within(
-                report,
-                options.template.as_deref(),
-                actions::SUMMARY_LIMIT,
-                "the JSON report",
-            )?;
+            let text =
+                markdown::fit(report, options.template.as_deref(), full, actions::SUMMARY_LIMIT, "the JSON report")?;
             report_runner_error(actions::append(path, &format!("{text}\n")));
         }
     }
-    let published = publish_api(ctx, report, options)?;
+    let published = publish_api(ctx, report, full, options)?;
     if ctx.in_actions {
         write_outputs(ctx, &verdict_name(report.verdict), report, options, published.comment_url.as_deref());
     }
@@ -192,7 +194,7 @@ fn api_for(ctx: &Context, options: &Options) -> Result<Box<dyn GitHubApi>, Strin
         .map_err(|e| e.to_string())
 }
 
-fn publish_api(ctx: &Context, report: &Report, options: &Options) -> crate::error::Result<Published> {
+fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) -> crate::error::Result<Published> {
     let mut published = Published::default();
     let wants_api = options.status || options.check_run || options.comment != CommentMode::Never;
     if !wants_api {
@@ -234,9 +236,10 @@ fn publish_api(ctx: &Context, report: &Report, options: &Options) -> crate::erro
                 CommentMode::Never => false,
             };
             let marker = comment::marker(&options.gate_id);
-            let text = markdown::render_within(
+            let text = markdown::fit(
                 report,
                 options.template.as_deref(),
+                full,
                 COMMENT_LIMIT - markdown::github_length(&marker) - 1,
                 "the job summary and the JSON report",
             )?;
@@ -270,7 +273,7 @@ fn publish_api(ctx: &Context, report: &Report, options: &Options) -> crate::erro
             }
         }
         if options.check_run {
-            match publish_check_run(api.as_ref(), ctx, report, options, sha) {
+            match publish_check_run(api.as_ref(), ctx, report, full, options, sha) {
                 Ok(()) => {}
                 Err(e) if e.is_permission() => denied.push(("checks: write", "the check run", e)),
                 Err(e) => warn_publish("check run", &e),
@@ -301,12 +304,14 @@ fn publish_check_run(
     api: &dyn GitHubApi,
     ctx: &Context,
     report: &Report,
+    full: &str,
     options: &Options,
     sha: &str,
 ) -> Result<(), ApiError> {
-    let summary = markdown::render_within(
+    let summary = markdown::fit(
         report,
         options.template.as_deref(),
+        full,
         CHECK_SUMMARY_LIMIT,
         "the job summary and the JSON report",
     )

@@ -80,14 +80,15 @@ pub fn github_length(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// Renders `report` in at most `limit` characters (a PR comment's 65,536, a check run's
-/// 65,535). When the whole does not fit, the detail goes first — passing rows, then the
-/// per-file bundle tables, then notable rows — and the verdict and every violation stay;
-/// a note says what was cut and where the full report is (`full_report_at`).
-pub fn render_within(report: &Report, template: Option<&Path>, limit: usize, full_report_at: &str) -> Result<String> {
-    let full = render(report, template)?;
-    if github_length(&full) <= limit {
-        return Ok(full);
+/// Fits `report`, already rendered in full as `full`, in at most `limit` characters (a PR
+/// comment's 65,536, a check run's 65,535): `full` itself when it fits. Otherwise the detail
+/// goes first — passing rows, then the per-file bundle tables, then notable rows — and the
+/// verdict and every violation stay; a note says what was cut and where the full report is
+/// (`full_report_at`). Rendering once and fitting per destination keeps a report of 10,000
+/// rows from being rendered once per destination.
+pub fn fit(report: &Report, template: Option<&Path>, full: &str, limit: usize, full_report_at: &str) -> Result<String> {
+    if github_length(full) <= limit {
+        return Ok(full.to_string());
     }
     let total_rows = report.rows.len();
     let cut = |rows: Vec<crate::budget::evaluate::Row>, keep_files: bool| {
