@@ -244,3 +244,44 @@ fn results_from_the_command_line_with_a_forced_format() {
         .code(1)
         .stdout(predicate::str::contains("value 70 req/s < min 100 req/s"));
 }
+
+#[test]
+fn point_values_are_judged_against_the_spread_of_history() {
+    // github-action-benchmark values carry no spread: with five runs of history the z-score
+    // decides whether a change over the limit is real.
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", "version: 1\ndefaults:\n  regression: 3%\n");
+    let baseline = dir.path().join("main.json");
+    let results = |value: u32| {
+        write(dir.path(), "results.json", &format!(r#"[{{"name": "api/login", "unit": "ms", "value": {value}}}]"#))
+    };
+    for (i, value) in [100, 102, 98, 101, 99].into_iter().enumerate() {
+        let file = results(value);
+        budgetgate()
+            .args(["check", "--budgets", s(&budgets), "--results", s(&file), "--save-baseline", s(&baseline)])
+            .args(["--branch", "main", "--commit", &format!("c{i}")])
+            .assert()
+            .code(0);
+    }
+    let json = dir.path().join("r.json");
+    let run = |value: u32| {
+        let file = results(value);
+        budgetgate()
+            .args(["check", "--budgets", s(&budgets), "--results", s(&file), "--baseline", s(&baseline)])
+            .args(["--report-json", s(&json)])
+            .output()
+            .unwrap();
+        read_json(&json)["rows"][0].clone()
+    };
+    // +5.1% vs the newest run, but z = 2.53 against 100 ± 1.58: p = 0.0114, not significant at 99%.
+    let within = run(104);
+    assert_eq!(within["test"], "history");
+    assert_eq!(within["status"], "pass");
+    assert!(
+        within["reason"].as_str().unwrap().contains("within noise at 99% (z-score vs 5 runs of history, p = 0.0114)"),
+        "{within}"
+    );
+    let real = run(130);
+    assert_eq!(real["status"], "fail");
+    assert!(real["reason"].as_str().unwrap().contains("z-score vs 5 runs of history, p < 0.0001"), "{real}");
+}

@@ -271,18 +271,14 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
                     Direction::LowerIsBetter => change,
                     Direction::HigherIsBetter => -change,
                 };
-                let (test, p) = significance(index, metric, old, stat, current, defaults);
+                let (test, p, history_runs) = significance(index, metric, old, stat, current, defaults);
                 row.test = test;
                 row.p_value = p;
                 let significant = p.is_none_or(|p| p < 1.0 - defaults.confidence);
                 let confidence = format!("{}%", sig3(defaults.confidence * 100.0));
                 let evidence = match (test, p) {
                     (Test::Welch, Some(p)) => format!("Welch's t-test, {}", format_p(p)),
-                    (Test::History, Some(p)) => format!(
-                        "z-score vs {} runs of history, {}",
-                        index.history_values(&metric.name, stat).len(),
-                        format_p(p)
-                    ),
+                    (Test::History, Some(p)) => format!("z-score vs {history_runs} runs of history, {}", format_p(p)),
                     (Test::Exact, _) => "exact measurement".to_string(),
                     _ => "no spread known, plain threshold".to_string(),
                 };
@@ -335,8 +331,9 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
     row
 }
 
-/// Which test applies and its p-value: Welch when both sides carry a spread, else the history
-/// z-score when the baseline has enough runs, else none (the threshold decides alone).
+/// Which test applies, its p-value, and how many runs of history it judged by: Welch when both
+/// sides carry a spread, else the history z-score when the baseline has enough runs, else none
+/// (the threshold decides alone).
 fn significance(
     index: &BaselineIndex,
     metric: &Metric,
@@ -344,19 +341,19 @@ fn significance(
     stat: Stat,
     current: f64,
     defaults: &super::Defaults,
-) -> (Test, Option<f64>) {
+) -> (Test, Option<f64>, usize) {
     if metric.exact {
-        return (Test::Exact, None);
+        return (Test::Exact, None, 0);
     }
     if let (Some(a), Some(b)) = (Summary::of(&old.stats, old.n), Summary::of(&metric.stats, metric.n)) {
         if let Some(p) = welch_p_value(a, b) {
-            return (Test::Welch, Some(p));
+            return (Test::Welch, Some(p), 0);
         }
     }
     let history = index.history_values(&metric.name, stat);
     match history_p_value(&history, current, defaults.min_history) {
-        Some(p) => (Test::History, Some(p)),
-        None => (Test::Threshold, None),
+        Some(p) => (Test::History, Some(p), history.len()),
+        None => (Test::Threshold, None, 0),
     }
 }
 
