@@ -50,9 +50,47 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Reads a whole file as UTF-8, with the error naming the file.
+/// Reads a whole file as text, with the error naming the file. UTF-8 with or without a BOM,
+/// and UTF-16 with a BOM (what Windows PowerShell's `>` writes), are accepted.
 pub fn read_text(path: &std::path::Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        if path.is_dir() {
+            Error::input(path, Place::Whole, "is a folder; expected a file (or a glob such as `dir/**/*.json`)")
+        } else {
+            Error::io(path, "cannot read", e)
+        }
+    })?;
+    decode_text(path, bytes)
+}
+
+/// Bytes to text: strips a UTF-8 BOM, decodes UTF-16 LE/BE after their BOM, else UTF-8.
+pub fn decode_text(path: &std::path::Path, bytes: Vec<u8>) -> Result<String> {
+    let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| -> Result<String> {
+        if !bytes.len().is_multiple_of(2) {
+            return Err(Error::input(
+                path,
+                Place::Whole,
+                "UTF-16 text (it starts with a BOM) with an odd number of bytes",
+            ));
+        }
+        let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+        char::decode_utf16(units).collect::<std::result::Result<String, _>>().map_err(|e| {
+            Error::input(
+                path,
+                Place::Whole,
+                format!("invalid UTF-16 text (unpaired surrogate {:#06x})", e.unpaired_surrogate()),
+            )
+        })
+    };
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(path, rest.to_vec()),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => utf8(path, bytes),
+    }
+}
+
+fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         Error::input(
             path,
@@ -83,4 +121,23 @@ pub fn from_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, text: &
 /// serde_json appends "at line L column C"; we print the place ourselves.
 fn strip_position(message: &str) -> &str {
     message.rsplit_once(" at line ").map_or(message, |(head, _)| head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn text_in_every_encoding_windows_tools_write() {
+        let p = Path::new("r.json");
+        assert_eq!(decode_text(p, b"\xEF\xBB\xBF{}".to_vec()).unwrap(), "{}");
+        let le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("{\"a\": \"é\"}".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(decode_text(p, le).unwrap(), "{\"a\": \"é\"}");
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("x".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(decode_text(p, be).unwrap(), "x");
+        assert!(decode_text(p, vec![0xFF, 0xFE, 0x41]).unwrap_err().to_string().contains("odd number"));
+        assert!(decode_text(p, vec![b'a', 0xC3]).unwrap_err().to_string().contains("not UTF-8"));
+    }
 }

@@ -17,6 +17,16 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The direction a canonical unit implies: rates (`ops/s`, `B/s`) are higher-is-better,
+    /// everything else (time, bytes, counts) lower-is-better. Formats whose measure says
+    /// otherwise (scores, hit counts) set the direction themselves.
+    pub fn for_unit(canonical_unit: &str) -> Direction {
+        match crate::units::dimension(canonical_unit) {
+            crate::units::Dimension::Rate => Direction::HigherIsBetter,
+            _ => Direction::LowerIsBetter,
+        }
+    }
+
     /// Change expressed so that positive always means "worse", which is what limits are about.
     pub fn worsening(self, baseline: f64, current: f64) -> f64 {
         match self {
@@ -118,9 +128,19 @@ pub struct Source {
 }
 
 /// One measured quantity, in canonical units (ns, bytes, per second).
+///
+/// A benchmark may measure several things (time, allocated bytes, allocations, throughput,
+/// instructions): each is its own `Metric` with the benchmark's `name` and a `measure`, as in
+/// Bencher's benchmark × measure model. `measure: None` is the benchmark's headline measure (what
+/// the tool shows first, usually time per iteration), so names that worked before measures
+/// existed keep working; budgets reach the others with `measure:` (see [`measures`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub name: String,
+    /// `None` for the headline measure; otherwise one of [`measures`] or the tool's own name
+    /// for a counter it reports (Google Benchmark counters, Go `b.ReportMetric` units).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
     pub unit: String,
     pub direction: Direction,
     pub stats: BTreeMap<Stat, f64>,
@@ -150,6 +170,7 @@ impl Metric {
     pub fn new(name: impl Into<String>, unit: impl Into<String>, direction: Direction) -> Self {
         Metric {
             name: name.into(),
+            measure: None,
             unit: unit.into(),
             direction,
             stats: BTreeMap::new(),
@@ -169,6 +190,17 @@ impl Metric {
         self
     }
 
+    /// Marks this metric as a secondary measure of its benchmark (see [`measures`]).
+    pub fn measure(mut self, measure: impl Into<String>) -> Self {
+        self.measure = Some(measure.into());
+        self
+    }
+
+    /// The benchmark name with the measure, as people read it: `fib/10` or `fib/10 [allocations]`.
+    pub fn display_name(&self) -> String {
+        display_name(&self.name, self.measure.as_deref())
+    }
+
     pub fn with_stat(mut self, stat: Stat, value: f64) -> Self {
         self.stats.insert(stat, value);
         self
@@ -177,6 +209,40 @@ impl Metric {
     pub fn stat(&self, stat: Stat) -> Option<f64> {
         self.stats.get(&stat).copied()
     }
+}
+
+/// `fib/10` or `fib/10 [allocations]`.
+pub fn display_name(name: &str, measure: Option<&str>) -> String {
+    match measure {
+        None => name.to_string(),
+        Some(m) => format!("{name} [{m}]"),
+    }
+}
+
+/// The standard names of secondary measures, shared by every format so one budget reads the
+/// same across tools (`measure: allocations` for Go, BenchmarkDotNet and dhat alike). A tool's
+/// own counters that fit none of these keep the tool's name for them.
+pub mod measures {
+    /// Operations (or bytes) per second where time per operation is the headline.
+    pub const THROUGHPUT: &str = "throughput";
+    /// CPU time per iteration where wall time is the headline (Google Benchmark).
+    pub const CPU_TIME: &str = "cpu-time";
+    /// Bytes allocated per operation.
+    pub const ALLOCATED: &str = "allocated";
+    /// Heap allocations per operation.
+    pub const ALLOCATIONS: &str = "allocations";
+    /// Time spent in garbage collection per operation.
+    pub const GC_TIME: &str = "gc-time";
+    pub const GEN0_COLLECTS: &str = "gen0-collects";
+    pub const GEN1_COLLECTS: &str = "gen1-collects";
+    pub const GEN2_COLLECTS: &str = "gen2-collects";
+    /// Instruction counts and cache behaviour from callgrind (gungraun / iai-callgrind).
+    pub const INSTRUCTIONS: &str = "instructions";
+    pub const L1_HITS: &str = "l1-hits";
+    pub const L2_HITS: &str = "l2-hits";
+    pub const RAM_HITS: &str = "ram-hits";
+    pub const TOTAL_READ_WRITE: &str = "total-read-write";
+    pub const ESTIMATED_CYCLES: &str = "estimated-cycles";
 }
 
 /// What CI context a run was taken in; stored with baselines so a comparison can name commits.

@@ -59,7 +59,12 @@ pub fn size_factor(unit: &str) -> Option<f64> {
     })
 }
 
-/// Converts a tool's `value unit` into canonical units. Rates such as `ops/ms` become `ops/s`.
+/// Converts a tool's `value unit` into canonical units:
+/// - durations (`ms`, `μs`, …) and durations per operation (`ns/op`, `ns/iter`, `us/call`) → `ns`;
+/// - sizes (`kB`, `MiB`, …) and sizes per operation (`B/op`) → `B`;
+/// - anything per unit of time (`ops/ms`, `iter/sec`, `MB/s`) → per second, sizes in bytes
+///   (`MB/s` → `B/s`);
+/// - everything else (`allocs/op`, `cycles/iter`, `Percent`) is kept as written.
 pub fn canonicalize(value: f64, unit: &str) -> (f64, String) {
     let unit = unit.trim();
     if let Some(f) = duration_factor(unit) {
@@ -69,13 +74,30 @@ pub fn canonicalize(value: f64, unit: &str) -> (f64, String) {
         return (value * f, BYTES.to_string());
     }
     if let Some((thing, per)) = unit.split_once('/') {
-        let per = per.trim();
-        // "ops/sec", "iter/s", "req/ms": a count per duration is a rate per second.
+        let (thing, per) = (thing.trim(), per.trim());
+        if is_per_operation(per) {
+            if let Some(f) = duration_factor(thing) {
+                return (value * f, NS.to_string());
+            }
+            if let Some(f) = size_factor(thing) {
+                return (value * f, BYTES.to_string());
+            }
+        }
+        // "ops/sec", "iter/s", "req/ms", "MB/s": a count per duration is a rate per second.
         if let Some(f) = duration_factor(per) {
-            return (value * 1e9 / f, format!("{}/s", thing.trim()));
+            let per_second = 1e9 / f;
+            if let Some(size) = size_factor(thing) {
+                return (value * size * per_second, format!("{BYTES}/s"));
+            }
+            return (value * per_second, format!("{thing}/s"));
         }
     }
     (value, unit.to_string())
+}
+
+/// The "per one run of the benchmarked code" denominators tools write.
+fn is_per_operation(per: &str) -> bool {
+    matches!(per, "op" | "ops" | "iter" | "iteration" | "call" | "run")
 }
 
 /// A number with the unit a user wrote in the budgets file, already canonical.
@@ -271,6 +293,12 @@ mod tests {
         assert_eq!(canonicalize(70.0, "req/s"), (70.0, "req/s".into()));
         assert_eq!(canonicalize(41.0, "iter/sec"), (41.0, "iter/s".into()));
         assert_eq!(canonicalize(50.0, "Percent"), (50.0, "Percent".into()));
+        assert_eq!(canonicalize(325.0, "ns/op"), (325.0, "ns".into()));
+        assert_eq!(canonicalize(1.5, "us/iter"), (1500.0, "ns".into()));
+        assert_eq!(canonicalize(48.0, "B/op"), (48.0, "B".into()));
+        assert_eq!(canonicalize(2.0, "MB/s"), (2e6, "B/s".into()));
+        assert_eq!(canonicalize(3.0, "allocs/op"), (3.0, "allocs/op".into()));
+        assert_eq!(canonicalize(2835.0, "cycles/iter"), (2835.0, "cycles/iter".into()));
     }
 
     #[test]

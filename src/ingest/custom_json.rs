@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{at, Format};
 use crate::error::{from_json, Result};
 use crate::model::{Direction, Metric, Stat};
-use crate::units::{canonicalize, dimension, Dimension};
+use crate::units::canonicalize;
 
 pub struct CustomJson {
     name: &'static str,
@@ -67,11 +67,7 @@ impl Format for CustomJson {
                 return Err(at(path, format!("[{i}].name"), "is empty; expected the benchmark's name"));
             }
             let (value, unit) = canonicalize(entry.value, &entry.unit);
-            let direction = self.direction.unwrap_or(if dimension(&unit) == Dimension::Rate {
-                Direction::HigherIsBetter
-            } else {
-                Direction::LowerIsBetter
-            });
+            let direction = self.direction.unwrap_or(Direction::for_unit(&unit));
             metrics.push(Metric::new(entry.name, unit, direction).with_stat(Stat::Value, value).at(format!("[{i}]")));
         }
         Ok(metrics)

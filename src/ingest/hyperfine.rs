@@ -35,6 +35,13 @@ struct BenchmarkResult {
 
 const NS_PER_S: f64 = 1e9;
 
+impl Hyperfine {
+    fn detect_text(&self, text: &str) -> bool {
+        let head = super::head(text, 4096);
+        head.contains("\"results\"") && head.contains("\"command\"") && head.contains("\"mean\"")
+    }
+}
+
 impl Format for Hyperfine {
     fn name(&self) -> &'static str {
         "hyperfine"
@@ -45,8 +52,7 @@ impl Format for Hyperfine {
     }
 
     fn detect(&self, _path: &Path, text: &str) -> bool {
-        let head = &text[..text.len().min(4096)];
-        head.contains("\"results\"") && head.contains("\"command\"") && head.contains("\"mean\"")
+        self.detect_text(text)
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
@@ -72,5 +78,29 @@ impl Format for Hyperfine {
             metrics.push(metric);
         }
         Ok(metrics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{detected, find, read_as};
+    use crate::model::Stat;
+
+    #[test]
+    fn two_commands_in_seconds_become_nanoseconds() {
+        assert_eq!(detected("hyperfine/two_commands.json"), "hyperfine");
+        let metrics = read_as("hyperfine", "hyperfine/two_commands.json");
+        assert_eq!(metrics.len(), 2);
+        let fast = find(&metrics, "sleep 0.01");
+        assert_eq!(fast.unit, "ns");
+        assert_eq!(fast.n, Some(10));
+        assert!(fast.stat(Stat::Mean).is_some_and(|m| (10e6..20e6).contains(&m)));
+    }
+
+    #[test]
+    fn regression_detection_does_not_slice_inside_a_character() {
+        // Issue 14.1: 4,095 ASCII bytes then `é` straddling byte 4096 panicked the detector.
+        let text = format!("{}é", "a".repeat(4095));
+        assert!(!super::Hyperfine.detect_text(&text));
     }
 }

@@ -74,7 +74,7 @@ impl ResultSpec {
 /// silently wrote nothing must not turn the gate green.
 pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
     let mut metrics = Vec::new();
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut seen: HashMap<(String, Option<String>), PathBuf> = HashMap::new();
     for spec in specs {
         let forced = match &spec.format {
             Some(name) => Some(format_by_name(name).ok_or_else(|| {
@@ -99,23 +99,24 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
                 if let Some(prefix) = &spec.prefix {
                     metric.name = format!("{prefix}{}", metric.name);
                 }
-                if let Some(first) = seen.get(&metric.name) {
+                let key = (metric.name.clone(), metric.measure.clone());
+                if let Some(first) = seen.get(&key) {
                     return Err(Error::input(
                         &file,
                         Place::Whole,
                         format!(
                             "metric `{}` was already read from {}; give one of the entries a `prefix:` so names stay unique",
-                            metric.name,
+                            metric.display_name(),
                             first.display()
                         ),
                     ));
                 }
-                seen.insert(metric.name.clone(), file.clone());
+                seen.insert(key, file.clone());
                 metrics.push(metric);
             }
         }
     }
-    metrics.sort_by(|a, b| a.name.cmp(&b.name));
+    metrics.sort_by(|a, b| (&a.name, &a.measure).cmp(&(&b.name, &b.measure)));
     Ok(metrics)
 }
 
@@ -185,7 +186,51 @@ fn validate(path: &Path, metric: &Metric) -> Result<()> {
     Ok(())
 }
 
+/// The first `max_bytes` of `text` at most, cut at a character boundary: detectors look only at
+/// a file's start, and a multi-byte character across the cut must not panic (issue 14.1).
+pub(crate) fn head(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Helpers the format modules share for building errors at a JSON path.
 pub(crate) fn at(path: &Path, json_path: impl Into<String>, message: impl Into<String>) -> Error {
     Error::input(path, Place::JsonPath(json_path.into()), message)
+}
+
+/// What each format's unit tests share: read a fixture as `check` would (validation and sample
+/// summaries included), and which format detection picks for it.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// `fixtures/<relative>` from the crate root.
+    pub fn fixture(relative: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
+    }
+
+    /// Reads `fixtures/<relative>` with the named format forced.
+    pub fn read_as(format: &str, relative: &str) -> Vec<Metric> {
+        let forced = format_by_name(format).unwrap_or_else(|| panic!("no format named {format}"));
+        read_file(&fixture(relative), Some(forced)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    /// The format detection picks for `fixtures/<relative>`.
+    pub fn detected(relative: &str) -> &'static str {
+        let path = fixture(relative);
+        let text = read_text(&path).unwrap();
+        detect(&path, &text).unwrap_or_else(|e| panic!("{relative}: {e}")).name()
+    }
+
+    /// The metric named `name` (headline measure, or `name [measure]`), or a panic listing
+    /// what was read.
+    pub fn find<'a>(metrics: &'a [Metric], display_name: &str) -> &'a Metric {
+        metrics.iter().find(|m| m.display_name() == display_name).unwrap_or_else(|| {
+            let names: Vec<String> = metrics.iter().map(Metric::display_name).collect();
+            panic!("no metric `{display_name}`; read: {names:?}")
+        })
+    }
 }

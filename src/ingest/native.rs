@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::{at, Format};
 use crate::error::{from_json, Result};
 use crate::model::{Direction, Metric, Stat};
-use crate::units::{canonicalize, dimension, Dimension};
+use crate::units::canonicalize;
 
 pub struct Native;
 
@@ -32,6 +32,10 @@ pub struct Document {
 #[serde(deny_unknown_fields)]
 pub struct NativeMetric {
     pub name: String,
+    /// A secondary measure of the benchmark `name` (`allocations`, `throughput`, …); absent
+    /// for its headline measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
     pub unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
@@ -54,13 +58,14 @@ impl Document {
             .iter()
             .map(|m| NativeMetric {
                 name: m.name.clone(),
+                measure: m.measure.clone(),
                 unit: m.unit.clone(),
                 direction: Some(m.direction),
                 stats: m.stats.clone(),
                 samples: m.n.map(Samples::Count),
             })
             .collect();
-        metrics.sort_by(|a, b| a.name.cmp(&b.name));
+        metrics.sort_by(|a, b| (&a.name, &a.measure).cmp(&(&b.name, &b.measure)));
         Document { metrics }
     }
 }
@@ -90,12 +95,9 @@ impl Format for Native {
                 return Err(at(path, format!("metrics[{i}].stats"), "is empty; expected at least `value`"));
             }
             let (_, unit) = canonicalize(1.0, &entry.unit);
-            let direction = entry.direction.unwrap_or(if dimension(&unit) == Dimension::Rate {
-                Direction::HigherIsBetter
-            } else {
-                Direction::LowerIsBetter
-            });
+            let direction = entry.direction.unwrap_or(Direction::for_unit(&unit));
             let mut metric = Metric::new(entry.name, unit, direction).at(format!("metrics[{i}]"));
+            metric.measure = entry.measure;
             for (stat, value) in entry.stats {
                 metric.stats.insert(stat, canonicalize(value, &entry.unit).0);
             }
