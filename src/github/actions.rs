@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 pub const SUMMARY_LIMIT: usize = 1_000_000;
 
 /// Escapes a workflow command's message (GitHub's `escapeData`).
+/// `##[` is broken too: the legacy command form is obeyed anywhere in a line.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace("##[", "##\u{2060}[")
 }
 
 /// Escapes a workflow command's property value (GitHub's `escapeProperty`).
