@@ -118,14 +118,24 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// Control characters (other than `\n`) and bidi overrides shown as escapes, for text that is
+/// escaped again for its destination afterwards (workflow command data).
+pub fn visible(text: &str) -> String {
+    visible_controls(text, false)
+}
+
 /// One line of text inside a Markdown `<pre>` block: HTML-escaped (so nothing closes the block
 /// or renders), with mentions, issue references and links broken as in [`markdown`].
 pub fn markdown_pre(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in html(text).chars() {
-        out.push(c);
-        if matches!(c, '@' | '#') {
-            out.push(WORD_JOINER);
+        match c {
+            '`' => out.push_str("&#96;"),
+            '@' | '#' => {
+                out.push(c);
+                out.push(WORD_JOINER);
+            }
+            c => out.push(c),
         }
     }
     out.replace("://", "\u{2060}://").replace("GH-", "GH-\u{2060}").replace("www.", "www\u{2060}.")

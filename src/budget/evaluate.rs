@@ -200,16 +200,18 @@ fn unmatched_budget(budget: &Budget, metrics: &[Metric]) -> Unmatched {
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     let closest: Vec<String> = scored.iter().take(5).map(|(_, n)| n.clone()).collect();
-    let slash_hint = pattern.contains('*')
-        && !pattern.contains("**")
-        && metrics.iter().any(|m| {
-            m.name.contains('/') && NamePattern::new(&pattern.replace('*', "**")).is_ok_and(|p| p.matches(&m.name))
-        });
-    let hint = if slash_hint {
-        Some(format!(
-            "`{}` (a `*` stays within one `/`-separated part of a name; `**` crosses them)",
-            pattern.replace('*', "**")
-        ))
+    // `*` stays within one `/`-separated part: hyperfine names are command lines such as
+    // `./work.sh`, which `*.sh` does not match (issue 14.19).
+    let crossing = [pattern.replace('*', "**"), format!("**/{pattern}")];
+    let slash_hint = (pattern.contains('*') && !pattern.contains("**"))
+        .then(|| {
+            crossing.iter().find(|alt| {
+                NamePattern::new(alt).is_ok_and(|p| metrics.iter().any(|m| m.name.contains('/') && p.matches(&m.name)))
+            })
+        })
+        .flatten();
+    let hint = if let Some(alt) = slash_hint {
+        Some(format!("`{alt}` (a `*` stays within one `/`-separated part of a name; `**` crosses them)"))
     } else if budget.measure.is_none() && metrics.iter().any(|m| m.measure.is_some() && budget.metric.matches(&m.name))
     {
         Some("a `measure:` (it matches only secondary measures of these benchmarks)".to_string())

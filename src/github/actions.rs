@@ -50,8 +50,9 @@ pub fn annotation(level: Level, file: Option<&str>, line: Option<usize>, title: 
             props.push(format!("line={l}"));
         }
     }
-    props.push(format!("title={}", escape_property(title)));
-    format!("::{command} {}::{}", props.join(","), escape_data(message))
+    // Names reach titles and messages: no terminal escapes or reordering in the log.
+    props.push(format!("title={}", escape_property(&crate::escape::visible(title))));
+    format!("::{command} {}::{}", props.join(","), escape_data(&crate::escape::visible(message)))
 }
 
 /// Appends `text` to a runner file (summary, outputs), creating it if needed.
