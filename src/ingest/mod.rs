@@ -8,6 +8,7 @@ mod criterion;
 mod custom_json;
 mod hyperfine;
 pub mod native;
+mod pytest_benchmark;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
+    &pytest_benchmark::PytestBenchmark,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
