@@ -6,6 +6,7 @@
 
 mod criterion;
 mod custom_json;
+mod google_benchmark;
 mod hyperfine;
 pub mod native;
 mod pytest_benchmark;
@@ -36,6 +37,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
     &pytest_benchmark::PytestBenchmark,
+    &google_benchmark::GoogleBenchmark,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
