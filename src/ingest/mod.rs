@@ -6,8 +6,10 @@
 
 mod criterion;
 mod custom_json;
+mod google_benchmark;
 mod hyperfine;
 pub mod native;
+mod pytest_benchmark;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,8 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
+    &pytest_benchmark::PytestBenchmark,
+    &google_benchmark::GoogleBenchmark,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
