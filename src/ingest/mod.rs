@@ -7,6 +7,7 @@
 mod criterion;
 mod custom_json;
 mod hyperfine;
+mod jmh;
 pub mod native;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
+    &jmh::Jmh,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
