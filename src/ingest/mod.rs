@@ -4,6 +4,7 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod benchmarkdotnet;
 mod criterion;
 mod custom_json;
 mod hyperfine;
@@ -36,6 +37,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
     &jmh::Jmh,
+    &benchmarkdotnet::BenchmarkDotNet,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
