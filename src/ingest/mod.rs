@@ -5,10 +5,13 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod benchmarkdotnet;
+mod bmf;
 mod criterion;
 mod custom_json;
 mod hyperfine;
 mod jmh;
+mod julia;
+mod k6;
 pub mod native;
 
 use std::collections::HashMap;
@@ -38,7 +41,10 @@ pub static FORMATS: &[&dyn Format] = &[
     &hyperfine::Hyperfine,
     &jmh::Jmh,
     &benchmarkdotnet::BenchmarkDotNet,
+    &k6::K6,
+    &julia::Julia,
     &native::Native,
+    &bmf::Bmf,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
