@@ -4,10 +4,15 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod benchmarkdotnet;
+mod bmf;
 mod criterion;
 mod custom_json;
 mod google_benchmark;
 mod hyperfine;
+mod jmh;
+mod julia;
+mod k6;
 pub mod native;
 mod pytest_benchmark;
 
@@ -42,7 +47,12 @@ pub static FORMATS: &[&dyn Format] = &[
     &hyperfine::Hyperfine,
     &pytest_benchmark::PytestBenchmark,
     &google_benchmark::GoogleBenchmark,
+    &jmh::Jmh,
+    &benchmarkdotnet::BenchmarkDotNet,
+    &k6::K6,
+    &julia::Julia,
     &native::Native,
+    &bmf::Bmf,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
