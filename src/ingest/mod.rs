@@ -4,10 +4,13 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod benchmarkjs;
 mod criterion;
 mod custom_json;
 mod hyperfine;
 pub mod native;
+mod tinybench;
+mod vitest;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,9 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
+    &vitest::Vitest,
+    &tinybench::Tinybench,
+    &benchmarkjs::BenchmarkJs,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
