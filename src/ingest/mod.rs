@@ -6,6 +6,7 @@
 
 mod benchmarkdotnet;
 mod bmf;
+mod benchmarkjs;
 mod criterion;
 mod custom_json;
 mod google_benchmark;
@@ -15,6 +16,8 @@ mod julia;
 mod k6;
 pub mod native;
 mod pytest_benchmark;
+mod tinybench;
+mod vitest;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,9 @@ pub static FORMATS: &[&dyn Format] = &[
     &benchmarkdotnet::BenchmarkDotNet,
     &k6::K6,
     &julia::Julia,
+    &vitest::Vitest,
+    &tinybench::Tinybench,
+    &benchmarkjs::BenchmarkJs,
     &native::Native,
     &bmf::Bmf,
     &custom_json::CUSTOM_DETECTED,
