@@ -5,8 +5,8 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod benchmarkdotnet;
-mod bmf;
 mod benchmarkjs;
+mod bmf;
 mod criterion;
 mod custom_json;
 mod google_benchmark;
