@@ -28,6 +28,19 @@ struct Found {
     results: BTreeMap<String, (String, Vec<String>)>,
     /// Build-output folders with JavaScript or CSS in them.
     bundle_dirs: Vec<PathBuf>,
+    /// Result files read but not listed: their benchmarks were already taken from a newer file
+    /// (pytest-benchmark's `--benchmark-save` keeps one file per run, all with the same names).
+    skipped: Vec<(String, String)>,
+    /// Candidates before the name clash check: path, format, every (name, measure), age.
+    candidates: Vec<Candidate>,
+}
+
+#[derive(Debug)]
+struct Candidate {
+    path: String,
+    format: String,
+    keys: Vec<(String, Option<String>)>,
+    modified: std::time::SystemTime,
 }
 
 pub fn init(args: &InitArgs) -> Result<i32> {
@@ -41,6 +54,7 @@ pub fn init(args: &InitArgs) -> Result<i32> {
     let mut found = Found::default();
     let mut seen = 0usize;
     walk(root, 0, &mut found, &mut seen)?;
+    choose_newest(&mut found);
     if found.results.is_empty() && found.bundle_dirs.is_empty() {
         return Err(Error::Usage(format!(
             "found no benchmark results or build outputs under {}; run your benchmarks (and the build) first \
@@ -58,6 +72,9 @@ pub fn init(args: &InitArgs) -> Result<i32> {
     }
     for dir in &found.bundle_dirs {
         summary.push_str(&format!("  bundle  {}/**/*.{{js,css}}\n", slash(dir)));
+    }
+    for (path, why) in &found.skipped {
+        summary.push_str(&format!("  skipped {path}: {why}\n"));
     }
     summary.push_str(&format!(
         "next: `budgetgate validate --budgets {0}`, then `budgetgate check --budgets {0}`\n",
@@ -139,8 +156,30 @@ fn sniff(path: &Path, found: &mut Found) {
     if format == "criterion" {
         return;
     }
-    let names = metrics.iter().take(3).map(|m| m.name.clone()).collect();
-    found.results.insert(slash(path), (format, names));
+    let keys = metrics.iter().map(|m| (m.name.clone(), m.measure.clone())).collect();
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+    found.candidates.push(Candidate { path: slash(path), format, keys, modified });
+}
+
+/// Lists result files newest first, leaving out any whose benchmarks a newer file already
+/// yields: `check` refuses a name read twice, and the newer file is the one to gate on.
+fn choose_newest(found: &mut Found) {
+    let mut candidates = std::mem::take(&mut found.candidates);
+    candidates.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.path.cmp(&b.path)));
+    let mut taken: std::collections::HashMap<(String, Option<String>), String> = std::collections::HashMap::new();
+    for c in candidates {
+        if let Some(first) = c.keys.iter().find_map(|k| taken.get(k)) {
+            found.skipped.push((c.path, format!("the same benchmarks as {first}, which is newer")));
+            continue;
+        }
+        for key in &c.keys {
+            taken.insert(key.clone(), c.path.clone());
+        }
+        let mut names: Vec<String> = c.keys.iter().map(|(n, _)| n.clone()).collect();
+        names.dedup();
+        names.truncate(3);
+        found.results.insert(c.path, (c.format, names));
+    }
 }
 
 /// The starter file: what was found, the defaults, and commented examples of absolute limits
