@@ -6,6 +6,7 @@
 
 mod criterion;
 mod custom_json;
+mod go;
 mod google_benchmark;
 mod hyperfine;
 pub mod native;
@@ -42,6 +43,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
+    &go::Go,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
