@@ -5,10 +5,13 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod criterion;
+mod criterion_text;
 mod custom_json;
 mod go;
 mod google_benchmark;
 mod hyperfine;
+mod libtest;
+mod libtest_json;
 pub mod native;
 mod pytest_benchmark;
 
@@ -39,11 +42,14 @@ pub static FORMATS: &[&dyn Format] = &[
     &hyperfine::Hyperfine,
     &pytest_benchmark::PytestBenchmark,
     &google_benchmark::GoogleBenchmark,
+    &libtest_json::LibtestJson,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
     &go::Go,
+    &criterion_text::CriterionText,
+    &libtest::Libtest,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
