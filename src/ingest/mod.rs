@@ -8,12 +8,16 @@ mod benchmarkdotnet;
 mod benchmarkjs;
 mod bmf;
 mod criterion;
+mod criterion_text;
 mod custom_json;
+mod go;
 mod google_benchmark;
 mod hyperfine;
 mod jmh;
 mod julia;
 mod k6;
+mod libtest;
+mod libtest_json;
 pub mod native;
 mod pytest_benchmark;
 mod tinybench;
@@ -57,11 +61,15 @@ pub static FORMATS: &[&dyn Format] = &[
     &vitest::Vitest,
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
+    &libtest_json::LibtestJson,
     &native::Native,
     &bmf::Bmf,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
+    &go::Go,
+    &criterion_text::CriterionText,
+    &libtest::Libtest,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
