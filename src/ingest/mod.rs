@@ -4,10 +4,12 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod autocannon;
 mod benchmarkjs;
 mod criterion;
 mod custom_json;
 mod hyperfine;
+mod lighthouse;
 pub mod native;
 mod tinybench;
 mod vitest;
@@ -37,6 +39,8 @@ pub trait Format: Sync {
 pub static FORMATS: &[&dyn Format] = &[
     &criterion::Criterion,
     &hyperfine::Hyperfine,
+    &lighthouse::Lighthouse,
+    &autocannon::Autocannon,
     &vitest::Vitest,
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
