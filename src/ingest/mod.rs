@@ -11,8 +11,10 @@ mod custom_json;
 mod hyperfine;
 mod lighthouse;
 pub mod native;
+mod size_limit;
 mod tinybench;
 mod vitest;
+mod webpack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &lighthouse::Lighthouse,
     &autocannon::Autocannon,
     &vitest::Vitest,
+    &webpack::Webpack,
+    &size_limit::SizeLimit,
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
     &native::Native,
