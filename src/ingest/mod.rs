@@ -5,6 +5,7 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod benchmarkdotnet;
+mod autocannon;
 mod benchmarkjs;
 mod bmf;
 mod criterion;
@@ -20,8 +21,12 @@ mod libtest;
 mod libtest_json;
 pub mod native;
 mod pytest_benchmark;
+mod lighthouse;
+pub mod native;
+mod size_limit;
 mod tinybench;
 mod vitest;
+mod webpack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -58,7 +63,11 @@ pub static FORMATS: &[&dyn Format] = &[
     &benchmarkdotnet::BenchmarkDotNet,
     &k6::K6,
     &julia::Julia,
+    &lighthouse::Lighthouse,
+    &autocannon::Autocannon,
     &vitest::Vitest,
+    &webpack::Webpack,
+    &size_limit::SizeLimit,
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
     &libtest_json::LibtestJson,
