@@ -8,6 +8,7 @@ mod benchmarkdotnet;
 mod bmf;
 mod criterion;
 mod custom_json;
+mod dhat;
 mod hyperfine;
 mod jmh;
 mod julia;
@@ -43,6 +44,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &benchmarkdotnet::BenchmarkDotNet,
     &k6::K6,
     &julia::Julia,
+    &dhat::Dhat,
     &native::Native,
     &bmf::Bmf,
     &custom_json::CUSTOM_DETECTED,
