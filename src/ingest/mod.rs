@@ -5,15 +5,19 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod benchmarkdotnet;
+mod benchmarkluau;
 mod bmf;
 mod criterion;
 mod custom_json;
+mod dart;
 mod dhat;
+mod gungraun;
 mod hyperfine;
 mod jmh;
 mod julia;
 mod k6;
 pub mod native;
+mod ruby;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +51,10 @@ pub static FORMATS: &[&dyn Format] = &[
     &dhat::Dhat,
     &native::Native,
     &bmf::Bmf,
+    &gungraun::Gungraun,
+    &ruby::Ruby,
+    &dart::Dart,
+    &benchmarkluau::BenchmarkLuau,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
