@@ -7,12 +7,16 @@
 mod benchmarkdotnet;
 mod autocannon;
 mod benchmarkjs;
+mod benchmarkluau;
 mod bmf;
 mod criterion;
 mod criterion_text;
 mod custom_json;
 mod go;
 mod google_benchmark;
+mod dart;
+mod dhat;
+mod gungraun;
 mod hyperfine;
 mod jmh;
 mod julia;
@@ -27,6 +31,7 @@ mod size_limit;
 mod tinybench;
 mod vitest;
 mod webpack;
+mod ruby;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -71,8 +76,13 @@ pub static FORMATS: &[&dyn Format] = &[
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
     &libtest_json::LibtestJson,
+    &dhat::Dhat,
     &native::Native,
     &bmf::Bmf,
+    &gungraun::Gungraun,
+    &ruby::Ruby,
+    &dart::Dart,
+    &benchmarkluau::BenchmarkLuau,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
