@@ -52,19 +52,11 @@ struct Score {
     raw_data: Option<Vec<Vec<f64>>>,
     /// Sample mode: per fork, per iteration, `[value, count]` pairs.
     #[serde(default)]
-<<<<<<< HEAD
-    raw_data_histogram: Option<Vec<Vec<HistogramIteration>>>,
-}
-
-/// One iteration of sample mode: `[value, count]` pairs.
-type HistogramIteration = Vec<(f64, u64)>;
-=======
     raw_data_histogram: Option<Vec<Vec<Histogram>>>,
 }
 
 /// One iteration's `[value, count]` pairs in sample mode.
 type Histogram = Vec<(f64, u64)>;
->>>>>>> formats-imported
 
 impl Format for Jmh {
     fn name(&self) -> &'static str {
@@ -211,11 +203,7 @@ mod tests {
         let m = find(&metrics, "com.example.Main.hutool");
         assert_eq!(m.unit, "ns");
         assert_eq!(m.direction, Direction::LowerIsBetter);
-<<<<<<< HEAD
-        assert!((m.stat(Stat::Value).unwrap() - 22_931.155_043_669_28).abs() < 1e-6);
-=======
         assert!((m.stat(Stat::Value).unwrap() - 22_931.155_043_669).abs() < 1e-6);
->>>>>>> formats-imported
         assert_eq!(m.n, Some(5), "five measurement iterations in rawData");
     }
 

@@ -4,18 +4,18 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
-mod benchmarkdotnet;
 mod autocannon;
+mod benchmarkdotnet;
 mod benchmarkjs;
 mod benchmarkluau;
 mod bmf;
 mod criterion;
 mod criterion_text;
 mod custom_json;
-mod go;
-mod google_benchmark;
 mod dart;
 mod dhat;
+mod go;
+mod google_benchmark;
 mod gungraun;
 mod hyperfine;
 mod jmh;
@@ -23,15 +23,14 @@ mod julia;
 mod k6;
 mod libtest;
 mod libtest_json;
-pub mod native;
-mod pytest_benchmark;
 mod lighthouse;
 pub mod native;
+mod pytest_benchmark;
+mod ruby;
 mod size_limit;
 mod tinybench;
 mod vitest;
 mod webpack;
-mod ruby;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
