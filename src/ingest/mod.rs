@@ -6,6 +6,7 @@
 
 mod autocannon;
 mod benchmarkjs;
+mod console_time;
 mod criterion;
 mod custom_json;
 mod hyperfine;
@@ -48,6 +49,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &size_limit::SizeLimit,
     &tinybench::Tinybench,
     &benchmarkjs::BenchmarkJs,
+    &console_time::ConsoleTime,
     &native::Native,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
