@@ -15,8 +15,9 @@
 //! is the `throughput` measure, with its own statistics where tinybench ≥ 3 computes them.
 //! `p995`, `mad`, `aad`, `rme` have no place among our stats and are dropped. `bench.results`
 //! carries no task names, so its entries are named `task[<index>]` (the index column of
-//! `console.table(bench.table())`); prefer the named form. A task that threw, was aborted or did
-//! not run has no statistics: that is an error, since the gate cannot judge it.
+//! `console.table(bench.table())`); prefer the named form. A task that threw, did not run, or
+//! was aborted before it had statistics is an error, since the gate cannot judge it (6.x's
+//! `aborted-with-statistics` is read: its statistics are there).
 
 use std::path::Path;
 
