@@ -9,6 +9,7 @@ mod benchmarkdotnet;
 mod benchmarkjs;
 mod benchmarkluau;
 mod bmf;
+mod console_time;
 mod criterion;
 mod criterion_text;
 mod custom_json;
@@ -88,6 +89,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &go::Go,
     &criterion_text::CriterionText,
     &libtest::Libtest,
+    // Last: `label: 12.3ms` lines are the most generic text shape.
+    &console_time::ConsoleTime,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
