@@ -4,6 +4,8 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod catch2;
+mod catch2_xml;
 mod criterion;
 mod criterion_text;
 mod custom_json;
@@ -50,6 +52,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &go::Go,
     &criterion_text::CriterionText,
     &libtest::Libtest,
+    &catch2::Catch2,
+    &catch2_xml::Catch2Xml,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
