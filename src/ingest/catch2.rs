@@ -20,7 +20,8 @@
 //! column is wrapped over several lines (Catch2 puts the numbers on the last one). Names are
 //! `<test case> <sections…>: <benchmark>`, as Bencher names them: the header above each table
 //! gives the test case and its sections, and a benchmark name alone repeats across test cases.
-//! `Benchmark failed (…)` is an error naming the line.
+//! A `Benchmark failed (…)` row has no result and is left out (it reads as `missing` against a
+//! baseline); a file where every benchmark failed is an error naming them.
 
 use std::path::Path;
 
@@ -106,6 +107,7 @@ impl Format for Catch2 {
         let mut name_parts: Vec<String> = Vec::new();
         let mut pending: Option<(usize, u64, u64)> = None;
         let mut mean_row: Option<f64> = None;
+        let mut failed = Vec::new();
         let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
         for (i, raw) in lines.iter().enumerate() {
             let number = i + 1;
@@ -147,11 +149,10 @@ impl Format for Catch2 {
                     };
                     if let Some(at) = line.find("Benchmark failed (") {
                         name_parts.extend(line[..at].split_whitespace().map(str::to_string));
-                        let why = line[at..].trim();
-                        return Err(at_line(
-                            number,
-                            format!("benchmark `{}`: {why}; its result is missing", full_name(&name_parts)),
-                        ));
+                        failed.push(format!("`{}` (line {number}, {})", full_name(&name_parts), line[at..].trim()));
+                        (pending, mean_row) = (None, None);
+                        name_parts.clear();
+                        continue;
                     }
                     if let Some((first, samples, iterations)) = pending {
                         // The mean row, then the std dev row; a name wrapped by an edited log
@@ -204,7 +205,7 @@ impl Format for Catch2 {
             ));
         }
         if metrics.is_empty() {
-            return Err(Error::input(path, Place::Whole, "holds a Catch2 benchmark table but no benchmark row"));
+            return Err(super::no_results(path, &failed, "holds a Catch2 benchmark table but no benchmark row"));
         }
         Ok(metrics)
     }
@@ -280,7 +281,10 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_benchmark_is_an_error() {
+    fn failed_benchmarks_are_left_out() {
+        let mixed = read_as("catch2", "catch2/v2_mixed.txt");
+        let names: Vec<&str> = mixed.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["Fibonacci: fib 10", "Fibonacci: fib 20"]);
         for (file, line) in [("catch2/v2_failed.txt", 17), ("catch2/v3_failed.txt", 18)] {
             assert_eq!(detected(file), "catch2");
             let err = parse_fixture(file).unwrap_err().to_string();

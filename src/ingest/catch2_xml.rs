@@ -7,6 +7,8 @@
 //! https://github.com/catchorg/Catch2/blob/v3.7.1/src/catch2/reporters/catch_reporter_xml.cpp
 //!
 //! Names are `<test case> <sections…>: <benchmark>`, as the `catch2` console format makes them.
+//! A `<failed>` benchmark has no result and is left out (it reads as `missing` against a
+//! baseline); a file where every benchmark failed is an error naming them.
 //! The document is read by a small scanner of tags and attributes (no XML crate for four element
 //! names); Catch2's `XmlWriter` escapes `<`, `&` and `"` in attributes, which are decoded here.
 
@@ -140,6 +142,7 @@ impl Format for Catch2Xml {
         let mut bench: Option<(String, Tag)> = None;
         let mut mean: Option<f64> = None;
         let mut stddev: Option<f64> = None;
+        let mut failed = Vec::new();
         for tag in tags(path, text)? {
             let at_line = |message: String| Error::input(path, Place::Line { line: tag.line, column: None }, message);
             let number = |key: &str| -> Result<f64> {
@@ -165,9 +168,10 @@ impl Format for Catch2Xml {
                 ("mean", false) if bench.is_some() => mean = Some(number("value")?),
                 ("standardDeviation", false) if bench.is_some() => stddev = Some(number("value")?),
                 ("failed", false) => {
-                    let name = bench.as_ref().map_or("?", |(n, _)| n.as_str());
-                    let why = tag.attribute("message").unwrap_or("no message");
-                    return Err(at_line(format!("benchmark `{name}` failed: {why}; its result is missing")));
+                    if let Some((name, _)) = bench.take() {
+                        let why = tag.attribute("message").unwrap_or("no message");
+                        failed.push(format!("`{name}` (line {}, {why})", tag.line));
+                    }
                 }
                 ("BenchmarkResults", true) => {
                     let Some((name, start)) = bench.take() else { continue };
@@ -198,9 +202,9 @@ impl Format for Catch2Xml {
             }
         }
         if metrics.is_empty() {
-            return Err(Error::input(
+            return Err(super::no_results(
                 path,
-                Place::Whole,
+                &failed,
                 "holds no `<BenchmarkResults>`: no BENCHMARK ran (with Catch2 v2, define CATCH_CONFIG_ENABLE_BENCHMARKING)",
             ));
         }
@@ -235,11 +239,14 @@ mod tests {
 
     #[test]
     fn failures_and_bad_documents_say_where() {
+        let mixed = read_as("catch2-xml", "catch2-xml/v3_mixed.xml");
+        let names: Vec<&str> = mixed.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["Fibonacci: fib 10", "Fibonacci: fib 20"]);
         for (file, line) in [("catch2-xml/v2_failed.xml", 6), ("catch2-xml/v3_failed.xml", 5)] {
             assert_eq!(detected(file), "catch2-xml");
             let path = fixture(file);
             let err = Catch2Xml.parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap_err().to_string();
-            let expected = format!("line {line}: benchmark `Broken: throws` failed: no input");
+            let expected = format!("failed: `Broken: throws` (line {line}, no input)");
             assert!(err.contains(&expected), "{err}");
         }
         let p = Path::new("r.xml");

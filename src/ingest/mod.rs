@@ -212,6 +212,21 @@ pub(crate) fn head(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
+/// The error for a file that yields no result. Formats leave out the benchmarks their tool
+/// reports as failed (they then read as `missing` against a baseline); when nothing else is
+/// left, the error names them (`` `a` (line 5) ``), else it says `otherwise`.
+pub(crate) fn no_results(path: &Path, failed: &[String], otherwise: &str) -> Error {
+    const SHOWN: usize = 5;
+    if failed.is_empty() {
+        return Error::input(path, Place::Whole, otherwise);
+    }
+    let mut list = failed.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if failed.len() > SHOWN {
+        list.push_str(&format!(" and {} more", failed.len() - SHOWN));
+    }
+    Error::input(path, Place::Whole, format!("every benchmark in the file failed: {list}; there is no result to read"))
+}
+
 /// Helpers the format modules share for building errors at a JSON path.
 pub(crate) fn at(path: &Path, json_path: impl Into<String>, message: impl Into<String>) -> Error {
     Error::input(path, Place::JsonPath(json_path.into()), message)
