@@ -10,14 +10,15 @@
 //! → B/s, `elem/s` and `bit/s` with their K/M/G prefixes resolved). An id longer than 23 bytes is
 //! printed on its own line before an indented `time:`. The `change:` block compares with
 //! criterion's saved baseline in percent and is not read. `cargo bench` output mixes in libtest
-//! text; `test … ... bench:` lines are read as the libtest format does, and a panic (`thread …
-//! panicked`) or `error: bench failed` is an error: cargo stops at the failing bench target, so
-//! later benchmarks are missing. Prefer the JSON files (`target/criterion/**/new/estimates.json`,
-//! format `criterion`): they have the samples.
+//! text; `test … ... bench:` lines are read as the libtest format does (a `FAILED` one is left
+//! out). A panicking benchmark prints no `time:` line (`thread … panicked`, `error: bench failed`;
+//! cargo stops at that bench target): what ran before it is read, the rest reads as `missing`
+//! against a baseline. Prefer the JSON files (`target/criterion/**/new/estimates.json`, format
+//! `criterion`): they have the samples.
 
 use std::path::Path;
 
-use super::libtest::{metrics_of, test_line};
+use super::libtest::{bench_metrics, test_line, TestLine};
 use super::Format;
 use crate::error::{Error, Place, Result};
 use crate::model::{measures, Direction, Metric, Stat};
@@ -95,6 +96,7 @@ impl Format for CriterionText {
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
         let at_line = |line: usize, message: String| Error::input(path, Place::Line { line, column: None }, message);
         let mut metrics: Vec<Metric> = Vec::new();
+        let mut failed = Vec::new();
         let mut previous = String::new();
         // The benchmark the last `time:` line belonged to, for its `thrpt:` line.
         let mut current: Option<(String, usize)> = None;
@@ -102,14 +104,16 @@ impl Format for CriterionText {
             let number = i + 1;
             let line = strip_ansi(raw.trim_end_matches('\r'));
             let line = line.trim_end();
-            if line.starts_with("thread '") && line.contains("panicked") || line.starts_with("error: bench failed") {
-                return Err(at_line(
-                    number,
-                    format!("`{line}`: a benchmark failed, and cargo stops at the failing bench target, so results are missing"),
-                ));
+            if line.starts_with("thread '") && line.contains("panicked") {
+                failed.push(format!("a panic (line {number})"));
             }
             if let Some(parsed) = test_line(line).map_err(|m| at_line(number, m))? {
-                metrics.extend(metrics_of(path, number, parsed)?);
+                match parsed {
+                    TestLine::Bench { name, value, unit, mb_per_s } => {
+                        metrics.extend(bench_metrics(number, name, value, &unit, mb_per_s))
+                    }
+                    TestLine::Failed { name } => failed.push(format!("`{name}` (line {number})")),
+                }
             } else if let Some((before, values)) = estimate_line(line, "time:") {
                 // The `change:` block's percentages compare with criterion's own baseline.
                 if values.iter().any(|(n, u)| n.ends_with('%') || u.ends_with('%')) {
@@ -163,7 +167,7 @@ impl Format for CriterionText {
             }
         }
         if metrics.is_empty() {
-            return Err(Error::input(path, Place::Whole, "holds no criterion `time:` line: no benchmark ran"));
+            return Err(super::no_results(path, &failed, "holds no criterion `time:` line: no benchmark ran"));
         }
         Ok(metrics)
     }
@@ -171,7 +175,7 @@ impl Format for CriterionText {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{detected, find, fixture, read_as};
+    use super::super::test_support::{detected, find, read_as};
     use super::*;
 
     fn close(actual: Option<f64>, expected: f64) -> bool {
@@ -216,10 +220,14 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_is_an_error_naming_its_line() {
-        let path = fixture("criterion-text/bencher_failed.txt");
-        let err = CriterionText.parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap_err().to_string();
-        assert!(err.contains("line 60") && err.contains("panicked"), "{err}");
+    fn what_ran_before_a_panic_is_read() {
+        let metrics = read_as("criterion-text", "criterion-text/bencher_failed.txt");
+        assert_eq!(metrics.len(), 4);
+        assert!(close(find(&metrics, "tracing_rolling_file").stat(Stat::Value), 27365.0));
+        let err = CriterionText
+            .parse(Path::new("c.txt"), "Benchmarking x\nthread 'main' panicked at src/x.rs:1:1:\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("every benchmark in the file failed: a panic (line 2)"), "{err}");
         let err = CriterionText.parse(Path::new("c.txt"), "                        time:   [1 ns 2 ns 3 ns]\n");
         assert!(err.unwrap_err().to_string().contains("without a benchmark id"));
         let err = CriterionText.parse(Path::new("c.txt"), "x   time:   [1 ns 2 parsecs 3 ns]\n").unwrap_err();

@@ -17,8 +17,9 @@
 //! package appended, ` (example.com/m/pkg)`, as github-action-benchmark does, so the same function
 //! in two packages stays two benchmarks.
 //!
-//! A failed benchmark or package (`--- FAIL:`, `FAIL\t<pkg>`) is an error: Go skips a package's
-//! benchmarks when its tests fail, so the file would silently miss them.
+//! A failed benchmark (`--- FAIL: BenchmarkX`) has no result line and is left out; so are the
+//! benchmarks of a package whose tests failed (`FAIL\t<pkg>`: Go then runs none of them). They
+//! read as `missing` against a baseline; a file with no result at all is an error naming them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,10 +54,6 @@ fn result_line(line: &str) -> Option<(&str, u64, Vec<&str>)> {
     let name = tokens.next().filter(|t| is_benchmark_name(t))?;
     let iterations = tokens.next()?.parse().ok()?;
     Some((name, iterations, tokens.collect()))
-}
-
-fn failure(line: &str) -> bool {
-    line.starts_with("--- FAIL:") || (line.starts_with("FAIL") && line[4..].starts_with(char::is_whitespace))
 }
 
 fn framing(line: &str) -> bool {
@@ -102,6 +99,7 @@ impl Format for Go {
         let at_line =
             |number: usize, message: String| Error::input(path, Place::Line { line: number, column: None }, message);
         let mut package: Option<String> = None;
+        let mut failed = Vec::new();
         // (package, name as printed) → its lines, in first-seen order.
         let mut order: Vec<(Option<String>, String)> = Vec::new();
         let mut lines: HashMap<(Option<String>, String), Vec<Line>> = HashMap::new();
@@ -112,11 +110,10 @@ impl Format for Go {
                 package = Some(pkg.trim().to_string());
                 continue;
             }
-            if failure(line) {
-                return Err(at_line(
-                    number,
-                    format!("`{line}`: the benchmark run failed, so results are missing; fix the failure, or run the failing package apart"),
-                ));
+            if let Some(name) = line.strip_prefix("--- FAIL:") {
+                failed.push(format!("`{}` (line {number})", name.trim()));
+            } else if line.starts_with("FAIL") && line[4..].starts_with(char::is_whitespace) {
+                failed.push(format!("package `{}` (line {number})", line[4..].split_whitespace().next().unwrap_or("")));
             }
             let Some((name, iterations, rest)) = result_line(line) else { continue };
             if rest.is_empty() || rest.len() % 2 != 0 {
@@ -142,9 +139,9 @@ impl Format for Go {
             lines.entry(key).or_default().push(Line { number, iterations, values });
         }
         if order.is_empty() {
-            return Err(Error::input(
+            return Err(super::no_results(
                 path,
-                Place::Whole,
+                &failed,
                 "holds no benchmark result line; did `go test` get `-bench REGEX`, and did it match a benchmark?",
             ));
         }
@@ -324,16 +321,17 @@ mod tests {
     }
 
     #[test]
-    fn failures_and_empty_runs_are_errors() {
+    fn failed_benchmarks_are_left_out_and_empty_runs_are_errors() {
         assert_eq!(detected("go/failed.txt"), "go");
+        assert_eq!(names(&read_as("go", "go/failed.txt")), ["BenchmarkOK"]);
         assert_eq!(detected("go/zero.txt"), "go");
         let fixture = |f: &str| super::super::test_support::fixture(f);
-        let text = std::fs::read_to_string(fixture("go/failed.txt")).unwrap();
-        let err = Go.parse(&fixture("go/failed.txt"), &text).unwrap_err().to_string();
-        assert!(err.contains("line 6") && err.contains("--- FAIL: BenchmarkBroken"), "{err}");
         let text = std::fs::read_to_string(fixture("go/zero.txt")).unwrap();
         let err = Go.parse(&fixture("go/zero.txt"), &text).unwrap_err().to_string();
         assert!(err.contains("no benchmark result"), "{err}");
+        let failed = "--- FAIL: BenchmarkBroken\n    x_test.go:11: no input\nFAIL\nFAIL\texample.com/x\t0.1s\n";
+        let err = Go.parse(Path::new("b.txt"), failed).unwrap_err().to_string();
+        assert!(err.contains("`BenchmarkBroken` (line 1), package `example.com/x` (line 4)"), "{err}");
         let err = Go.parse(Path::new("b.txt"), "BenchmarkX-8  100  12 ns/op  7\n").unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("pairs"), "{err}");
         let err = Go.parse(Path::new("b.txt"), "BenchmarkX-8  100  twelve ns/op\n").unwrap_err().to_string();

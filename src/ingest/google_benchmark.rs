@@ -15,8 +15,9 @@
 //! flags are not in the JSON, so other counters are plain lower-is-better numbers), and the memory
 //! manager's `allocs_per_iter` the `allocations` measure.
 //!
-//! A row with `error_occurred` (`SkipWithError`) is an error naming the benchmark; a row
-//! `skipped` on purpose (`SkipWithMessage`, 1.8+) has no measurement and is left out.
+//! A row with `error_occurred` (`SkipWithError`: the benchmark failed) or `skipped`
+//! (`SkipWithMessage`, 1.8+) has no measurement and is left out (a failed one then reads as
+//! `missing` against a baseline); a file with nothing else is an error naming the failures.
 
 use std::path::Path;
 
@@ -117,6 +118,7 @@ impl Format for GoogleBenchmark {
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
         let document: Document = from_json(path, text)?;
         let mut benches: Vec<Bench> = Vec::new();
+        let mut failed = Vec::new();
         for (i, row) in document.benchmarks.iter().enumerate() {
             let origin = format!("benchmarks[{i}]");
             let field = |key: &str| format!("{origin}.{key}");
@@ -125,7 +127,8 @@ impl Format for GoogleBenchmark {
             let name = name.ok_or_else(|| at(path, field("name"), "is missing; expected the benchmark's name"))?;
             if row.get("error_occurred").and_then(Value::as_bool) == Some(true) {
                 let why = text_of("error_message").unwrap_or("no message");
-                return Err(at(path, origin, format!("benchmark `{name}` failed: {why} (State::SkipWithError)")));
+                failed.push(format!("`{name}` ({why}, at `{origin}`)"));
+                continue;
             }
             if row.get("skipped").and_then(Value::as_bool) == Some(true) {
                 continue;
@@ -206,6 +209,9 @@ impl Format for GoogleBenchmark {
             }
         }
         if benches.is_empty() {
+            if !failed.is_empty() {
+                return Err(super::no_results(path, &failed, ""));
+            }
             return Err(at(path, "benchmarks", "holds no benchmark run; did the --benchmark_filter match nothing?"));
         }
         Ok(benches.into_iter().flat_map(into_metrics).collect())
@@ -346,11 +352,13 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_the_benchmark_and_place() {
-        let path = super::super::test_support::fixture("google-benchmark/error.json");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let err = GoogleBenchmark.parse(&path, &text).unwrap_err().to_string();
-        assert!(err.contains("benchmarks[1]") && err.contains("BM_Fails") && err.contains("could not open"), "{err}");
+    fn failed_benchmarks_are_left_out_and_errors_say_where() {
+        let metrics = read_as("google-benchmark", "google-benchmark/error.json");
+        assert_eq!(metrics.iter().map(|m| m.display_name()).collect::<Vec<_>>(), ["BM_Fib/10", "BM_Fib/10 [cpu-time]"]);
+        let failed = r#"{"benchmarks": [{"name": "BM_Fails", "run_type": "iteration", "error_occurred": true,
+            "error_message": "could not open the input file", "iterations": 1, "real_time": 0, "cpu_time": 0}]}"#;
+        let err = GoogleBenchmark.parse(Path::new("gb.json"), failed).unwrap_err().to_string();
+        assert!(err.contains("`BM_Fails` (could not open the input file, at `benchmarks[0]`)"), "{err}");
 
         let p = Path::new("gb.json");
         let err = GoogleBenchmark.parse(p, r#"{"benchmarks": []}"#).unwrap_err().to_string();

@@ -10,9 +10,10 @@
 //! libtest's max − min of the samples, not a standard deviation, so it is not read as one.
 //! `= N MB/s` (`Bencher::bytes`) is the `throughput` measure in B/s.
 //!
-//! A `FAILED` benchmark is an error naming its line: the file would otherwise silently lack it.
-//! Only `test … ... bench:` and `... FAILED` lines are read; everything else (`running N tests`,
-//! ignored unit tests, cargo's `Running …` lines, warnings) is another tool's or libtest's framing.
+//! A `FAILED` benchmark has no result and is left out (it then reads as `missing` against a
+//! baseline); a file whose benchmarks all failed is an error naming them. Only `test … ... bench:`
+//! and `... FAILED` lines are read; everything else (`running N tests`, ignored unit tests,
+//! cargo's `Running …` lines, panic messages, warnings) is libtest's or cargo's framing.
 
 use std::path::Path;
 
@@ -56,31 +57,21 @@ pub(super) fn test_line(line: &str) -> Result<Option<TestLine>, String> {
     Ok(Some(TestLine::Bench { name, value, unit, mb_per_s }))
 }
 
-/// The metrics of a bench line, or the error for a failed one.
-pub(super) fn metrics_of(path: &Path, number: usize, line: TestLine) -> Result<Vec<Metric>> {
-    match line {
-        TestLine::Failed { name } => Err(Error::input(
-            path,
-            Place::Line { line: number, column: None },
-            format!("benchmark `{name}` FAILED (see its panic message in the file); its result is missing"),
-        )),
-        TestLine::Bench { name, value, unit, mb_per_s } => {
-            let (value, unit) = canonicalize(value, &unit);
-            let origin = format!("line {number}");
-            let direction = Direction::for_unit(&unit);
-            let mut metrics =
-                vec![Metric::new(name.clone(), unit, direction).at(origin.clone()).with_stat(Stat::Value, value)];
-            if let Some(mbs) = mb_per_s {
-                metrics.push(
-                    Metric::new(name, "B/s", Direction::HigherIsBetter)
-                        .measure(measures::THROUGHPUT)
-                        .at(origin)
-                        .with_stat(Stat::Value, mbs * 1e6),
-                );
-            }
-            Ok(metrics)
-        }
+/// The metrics of a bench line: the time, and the throughput when libtest printed one.
+pub(super) fn bench_metrics(number: usize, name: String, value: f64, unit: &str, mb_per_s: Option<f64>) -> Vec<Metric> {
+    let (value, unit) = canonicalize(value, unit);
+    let origin = format!("line {number}");
+    let direction = Direction::for_unit(&unit);
+    let mut metrics = vec![Metric::new(name.clone(), unit, direction).at(origin.clone()).with_stat(Stat::Value, value)];
+    if let Some(mbs) = mb_per_s {
+        metrics.push(
+            Metric::new(name, "B/s", Direction::HigherIsBetter)
+                .measure(measures::THROUGHPUT)
+                .at(origin)
+                .with_stat(Stat::Value, mbs * 1e6),
+        );
     }
+    metrics
 }
 
 /// Lines of libtest's and cargo's framing, which a run without benchmarks consists of.
@@ -116,17 +107,23 @@ impl Format for Libtest {
 
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
         let mut metrics = Vec::new();
+        let mut failed = Vec::new();
         for (i, line) in text.lines().enumerate() {
+            let number = i + 1;
             let parsed = test_line(line)
-                .map_err(|message| Error::input(path, Place::Line { line: i + 1, column: None }, message))?;
-            if let Some(parsed) = parsed {
-                metrics.extend(metrics_of(path, i + 1, parsed)?);
+                .map_err(|message| Error::input(path, Place::Line { line: number, column: None }, message))?;
+            match parsed {
+                Some(TestLine::Bench { name, value, unit, mb_per_s }) => {
+                    metrics.extend(bench_metrics(number, name, value, &unit, mb_per_s))
+                }
+                Some(TestLine::Failed { name }) => failed.push(format!("`{name}` (line {number})")),
+                None => {}
             }
         }
         if metrics.is_empty() {
-            return Err(Error::input(
+            return Err(super::no_results(
                 path,
-                Place::Whole,
+                &failed,
                 "holds no `test NAME ... bench:` line: no benchmark ran (`running 0 tests`, or only \
                  #[test]s, which cargo bench ignores)",
             ));
@@ -200,18 +197,23 @@ mod tests {
     }
 
     #[test]
-    fn failed_and_empty_runs_are_errors() {
-        for (file, line, name) in
-            [("libtest/failed.txt", 3, "panics"), ("libtest/bencher_failed.txt", 5, "tests::benchmark_b")]
-        {
+    fn failed_benches_are_left_out_and_empty_runs_are_errors() {
+        for (file, failed, kept) in [
+            ("libtest/failed.txt", "panics", "works"),
+            ("libtest/bencher_failed.txt", "tests::benchmark_b", "tests::benchmark_c"),
+        ] {
             assert_eq!(detected(file), "libtest");
-            let err = parse_fixture(file).unwrap_err().to_string();
-            assert!(err.contains(&format!("line {line}")) && err.contains(&format!("`{name}` FAILED")), "{err}");
+            let metrics = read_as("libtest", file);
+            find(&metrics, kept);
+            assert!(metrics.iter().all(|m| m.name != failed), "{file}");
         }
+        assert_eq!(read_as("libtest", "libtest/bencher_failed.txt").len(), 2);
         for file in ["libtest/zero.txt", "libtest/bencher_zero.txt"] {
             assert_eq!(detected(file), "libtest");
             assert!(parse_fixture(file).unwrap_err().to_string().contains("no benchmark ran"));
         }
+        let err = Libtest.parse(Path::new("b.txt"), "running 1 test\ntest a ... FAILED\n").unwrap_err().to_string();
+        assert!(err.contains("every benchmark in the file failed: `a` (line 2)"), "{err}");
         let err = Libtest.parse(Path::new("b.txt"), "test a ... bench: fast ns/iter (+/- 1)\n").unwrap_err();
         assert!(err.to_string().contains("line 1") && err.to_string().contains("expected `bench:"), "{err}");
     }

@@ -10,7 +10,8 @@
 //! `median` (ns per iteration) is the headline and the median; `deviation` is max − min, not read
 //! as a standard deviation; `mib_per_second` (`Bencher::bytes`; despite its name computed as
 //! bytes·1000/ns, i.e. MB/s, the text output's `= N MB/s`) is the `throughput` measure in B/s.
-//! A `"event": "failed"` test is an error naming its line. Lines that are not JSON objects
+//! A `"event": "failed"` bench has no result and is left out (it reads as `missing` against a
+//! baseline; a file where all failed is an error naming them). Lines that are not JSON objects
 //! (cargo's `Running …` on a merged stderr) are framing and skipped.
 
 use std::path::Path;
@@ -61,6 +62,7 @@ impl Format for LibtestJson {
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
         let at_line = |line: usize, message: String| Error::input(path, Place::Line { line, column: None }, message);
         let mut metrics = Vec::new();
+        let mut failed = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let number = i + 1;
             let line = line.trim();
@@ -71,15 +73,7 @@ impl Format for LibtestJson {
                 serde_json::from_str(line).map_err(|e| at_line(number, format!("not a libtest JSON event: {e}")))?;
             let name = || event.name.clone().filter(|n| !n.is_empty());
             match (event.kind.as_str(), event.event.as_deref()) {
-                ("test", Some("failed")) => {
-                    let name = name().unwrap_or_else(|| "?".into());
-                    return Err(at_line(
-                        number,
-                        format!(
-                            "benchmark `{name}` failed (its output is in the event's `stdout`); its result is missing"
-                        ),
-                    ));
-                }
+                ("test", Some("failed")) => failed.push(format!("`{}` (line {number})", name().unwrap_or_default())),
                 ("bench", _) => {
                     let name = name().ok_or_else(|| at_line(number, "a bench event without a `name`".into()))?;
                     let median =
@@ -104,7 +98,7 @@ impl Format for LibtestJson {
             }
         }
         if metrics.is_empty() {
-            return Err(Error::input(path, Place::Whole, "holds no `\"type\": \"bench\"` event: no benchmark ran"));
+            return Err(super::no_results(path, &failed, "holds no `\"type\": \"bench\"` event: no benchmark ran"));
         }
         Ok(metrics)
     }
@@ -127,11 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn failures_and_bad_lines_say_where() {
-        let path = fixture("libtest/failed.json");
+    fn failures_are_left_out_and_bad_lines_say_where() {
         assert_eq!(detected("libtest/failed.json"), "libtest-json");
-        let err = LibtestJson.parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("`panics` failed"), "{err}");
+        let metrics = read_as("libtest-json", "libtest/failed.json");
+        assert_eq!(metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["works"]);
+        let path = fixture("libtest/failed.json");
+        let only_failed: String =
+            std::fs::read_to_string(&path).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
+        let err = LibtestJson.parse(&path, &only_failed).unwrap_err().to_string();
+        assert!(err.contains("every benchmark in the file failed: `panics` (line 3)"), "{err}");
         let p = Path::new("b.json");
         let err = LibtestJson.parse(p, "{ \"type\": \"suite\", \"event\": \"started\" }\n{ \"type\": \"bench\", \"name\": \"x\", \"median\": \"fast\" }\n");
         assert!(err.unwrap_err().to_string().contains("line 2"));

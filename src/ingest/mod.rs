@@ -9,6 +9,8 @@ mod benchmarkdotnet;
 mod benchmarkjs;
 mod benchmarkluau;
 mod bmf;
+mod catch2;
+mod catch2_xml;
 mod console_time;
 mod criterion;
 mod criterion_text;
@@ -91,6 +93,8 @@ pub static FORMATS: &[&dyn Format] = &[
     &libtest::Libtest,
     // Last: `label: 12.3ms` lines are the most generic text shape.
     &console_time::ConsoleTime,
+    &catch2::Catch2,
+    &catch2_xml::Catch2Xml,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
@@ -326,6 +330,21 @@ pub(crate) fn head(text: &str, max_bytes: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+/// The error for a file that yields no result. Formats leave out the benchmarks their tool
+/// reports as failed (they then read as `missing` against a baseline); when nothing else is
+/// left, the error names them (`` `a` (line 5) ``), else it says `otherwise`.
+pub(crate) fn no_results(path: &Path, failed: &[String], otherwise: &str) -> Error {
+    const SHOWN: usize = 5;
+    if failed.is_empty() {
+        return Error::input(path, Place::Whole, otherwise);
+    }
+    let mut list = failed.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if failed.len() > SHOWN {
+        list.push_str(&format!(" and {} more", failed.len() - SHOWN));
+    }
+    Error::input(path, Place::Whole, format!("every benchmark in the file failed: {list}; there is no result to read"))
 }
 
 /// Helpers the format modules share for building errors at a JSON path.
