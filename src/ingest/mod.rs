@@ -17,6 +17,7 @@ mod dhat;
 mod go;
 mod google_benchmark;
 mod gungraun;
+mod gungraun_json;
 mod hyperfine;
 mod jmh;
 mod julia;
