@@ -22,8 +22,7 @@ pub(crate) fn looks_like(text: &str) -> bool {
 
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Metric>> {
     let mut summaries = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    while let Some(next) = stream.next() {
+    for next in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
         let value = next.map_err(|e| {
             Error::input(
                 path,
