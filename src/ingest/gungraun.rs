@@ -23,6 +23,8 @@
 //! - Every count is exact (`exact`) and lower-is-better: fewer instructions, fewer L2/RAM hits
 //!   (misses one level up), fewer cycles; only L1/LL hit rates are higher-is-better.
 //! - A name may span lines (ids with newlines); they are joined with `\n` as the id was.
+//! - gungraun's JSON summaries (`-- --output-format=json`, `--save-summary`) are read by
+//!   `gungraun_json.rs` into the same names and measures.
 
 use std::path::Path;
 
@@ -43,17 +45,21 @@ impl Format for Gungraun {
     }
 
     fn describe(&self) -> &'static str {
-        "gungraun / iai-callgrind / iai: cargo bench --bench NAME > gungraun.txt (the console output)"
+        "gungraun / iai-callgrind / iai: cargo bench --bench NAME > gungraun.txt, or -- --output-format=json > gungraun.json"
     }
 
     fn detect(&self, _path: &Path, text: &str) -> bool {
-        text.lines().take(200).map(strip_ansi).any(|line| {
-            let t = line.trim_start();
-            line.starts_with("  ") && t.starts_with("Instructions:") && count(&line).is_some()
-        })
+        super::gungraun_json::looks_like(text)
+            || text.lines().take(200).map(strip_ansi).any(|line| {
+                let t = line.trim_start();
+                line.starts_with("  ") && t.starts_with("Instructions:") && count(&line).is_some()
+            })
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>> {
+        if super::gungraun_json::looks_like(text) {
+            return super::gungraun_json::parse(path, text);
+        }
         let mut metrics: Vec<Metric> = Vec::new();
         let mut name_lines: Vec<String> = Vec::new();
         let mut current: Option<(String, usize)> = None; // name, line
@@ -148,6 +154,9 @@ fn measure_name(tool: &str, label: &str) -> Option<String> {
         "instructions" => return None,
         "l1-accesses" => "l1-hits".into(),
         "l2-accesses" => "l2-hits".into(),
+        // gungraun 0.17+ prints `LL Hits` for what it printed as `L2 Hits` before (callgrind
+        // simulates L1 and the last-level cache only): one measure across versions.
+        "ll-hits" => "l2-hits".into(),
         "ram-accesses" => "ram-hits".into(),
         "ge" => "global-bus-events".into(),
         _ if matches!(tool, "memcheck" | "helgrind" | "drd") => format!("{tool}-{slug}"),
@@ -218,6 +227,39 @@ mod tests {
         let metrics = read_as("gungraun", "gungraun/iai_change.txt");
         assert_eq!(find(&metrics, "iai_benchmark_short [l2-hits]").stat(Stat::Value), Some(1.0));
         assert_eq!(find(&metrics, "iai_benchmark_long [estimated-cycles]").stat(Stat::Value), Some(23_447_295.0));
+    }
+
+    #[test]
+    fn gungraun_0_20_says_ll_hits_for_l2_hits() {
+        assert_eq!(detected("gungraun/v0_20_first_run.txt"), "gungraun");
+        let metrics = read_as("gungraun", "gungraun/v0_20_first_run.txt");
+        assert_eq!(metrics.len(), 3 * 6);
+        let alloc = "fib::fib_group::bench_vec_alloc";
+        assert_eq!(find(&metrics, alloc).stat(Stat::Value), Some(1936.0));
+        assert_eq!(find(&metrics, &format!("{alloc} [l2-hits]")).stat(Stat::Value), Some(1.0));
+        assert_eq!(find(&metrics, &format!("{alloc} [ram-hits]")).stat(Stat::Value), Some(134.0));
+        let changed = read_as("gungraun", "gungraun/v0_20_changed.txt");
+        let long = "fib::fib_group::bench_fibonacci long:(21)";
+        assert_eq!(find(&changed, long).stat(Stat::Value), Some(344_872.0), "this run's, not the old 213143");
+    }
+
+    #[test]
+    fn json_summaries_agree_with_the_console() {
+        assert_eq!(detected("gungraun/v0_20_callgrind_dhat.ndjson"), "gungraun");
+        assert_eq!(detected("gungraun/v0_20_first_run.ndjson"), "gungraun");
+        let text = read_as("gungraun", "gungraun/v0_20_callgrind_dhat.txt");
+        let json = read_as("gungraun", "gungraun/v0_20_callgrind_dhat.ndjson");
+        assert_eq!(text.len(), 3 * (6 + 8));
+        for t in &text {
+            let j = find(&json, &t.display_name());
+            assert_eq!((j.stat(Stat::Value), j.exact), (t.stat(Stat::Value), true), "{}", t.display_name());
+        }
+        // The JSON holds more than the console shows: data reads, miss rates, DHAT lifetimes.
+        let short = "fib::fib_group::bench_fibonacci short:(10)";
+        assert_eq!(find(&json, &format!("{short} [dr]")).stat(Stat::Value), Some(270.0));
+        let rate = find(&json, &format!("{short} [l1-hit-rate]"));
+        assert_eq!(rate.direction, crate::model::Direction::HigherIsBetter);
+        find(&json, "fib::fib_group::bench_vec_alloc [total-lifetimes]");
     }
 
     #[test]

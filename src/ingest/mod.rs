@@ -20,6 +20,7 @@ mod dhat;
 mod go;
 mod google_benchmark;
 mod gungraun;
+mod gungraun_json;
 mod hyperfine;
 mod jmh;
 mod julia;
@@ -383,5 +384,107 @@ pub(crate) mod test_support {
             let names: Vec<String> = metrics.iter().map(Metric::display_name).collect();
             panic!("no metric `{display_name}`; read: {names:?}")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fixture folder → the format its files are written in. A folder missing here fails the
+    /// test, so a new format's fixtures join the table when they land.
+    const FIXTURE_FORMATS: &[(&str, &str)] = &[
+        ("criterion", "criterion"),
+        ("hyperfine", "hyperfine"),
+        ("github-action-benchmark", "github-action-benchmark"),
+        ("jmh", "jmh"),
+        ("benchmarkdotnet", "benchmarkdotnet"),
+        ("k6", "k6"),
+        ("julia", "julia"),
+        ("bmf", "bmf"),
+        ("dhat", "dhat"),
+        ("gungraun", "gungraun"),
+        ("ruby", "ruby"),
+        ("dart", "dart"),
+        ("benchmarkluau", "benchmarkluau"),
+        ("autocannon", "autocannon"),
+        ("benchmarkjs", "benchmarkjs"),
+        ("criterion-text", "criterion-text"),
+        ("go", "go"),
+        ("google-benchmark", "google-benchmark"),
+        ("libtest", "libtest"),
+        ("lighthouse", "lighthouse"),
+        ("pytest-benchmark", "pytest-benchmark"),
+        ("size-limit", "size-limit"),
+        ("tinybench", "tinybench"),
+        ("vitest", "vitest"),
+        ("webpack", "webpack"),
+    ];
+
+    /// Files whose format is not their folder's: (folder, file name ending, format).
+    const OTHER_FORMAT_IN_FOLDER: &[(&str, &str, &str)] = &[
+        // `cargo bench -- -Z unstable-options --format json` output beside libtest's text.
+        ("libtest", ".json", "libtest-json"),
+    ];
+
+    /// Folders of fixtures that are not result files of one format.
+    const NOT_RESULT_FOLDERS: &[&str] = &["bundle"];
+
+    /// Files and folders inside a format's folder that are not its result files: notes, the
+    /// sources that made the fixtures, and captured console logs.
+    fn is_not_a_result(path: &Path) -> bool {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        name == "README.md"
+            || name.ends_with(".console.txt")
+            || path.components().any(|c| c.as_os_str() == "bench-source")
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !is_not_a_result(&path) {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_fixture_is_detected_as_the_format_of_its_folder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut wrong = Vec::new();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let dir = entry.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let folder = dir.file_name().unwrap().to_string_lossy().to_string();
+            if NOT_RESULT_FOLDERS.contains(&folder.as_str()) {
+                continue;
+            }
+            let Some((_, format)) = FIXTURE_FORMATS.iter().find(|(f, _)| *f == folder) else {
+                panic!("fixtures/{folder}/ is in no table: add it to FIXTURE_FORMATS or NOT_RESULT_FOLDERS");
+            };
+            let mut files = Vec::new();
+            walk(&dir, &mut files);
+            assert!(!files.is_empty(), "fixtures/{folder}/ has no result file");
+            for file in files {
+                checked += 1;
+                let file_name = file.file_name().unwrap().to_string_lossy().to_string();
+                let format = OTHER_FORMAT_IN_FOLDER
+                    .iter()
+                    .find(|(f, ending, _)| *f == folder && file_name.ends_with(ending))
+                    .map_or(*format, |(_, _, other)| *other);
+                let text = read_text(&file).unwrap();
+                let got = detect(&file, &text).map(|f| f.name()).unwrap_or("(none)");
+                if got != format {
+                    wrong.push(format!("{} detected as {got}, expected {format}", file.display()));
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} fixtures checked");
+        assert!(wrong.is_empty(), "detection order or a detector is wrong:\n{}", wrong.join("\n"));
     }
 }
