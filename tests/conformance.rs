@@ -135,10 +135,18 @@ const ON_PURPOSE: &[(&str, &str, &str, Purpose, &str)] = &[
         Purpose::Rename("org.openjdk.jmh.samples.JMHSample_01_HelloWorld.wellHelloThere (paramA = 17, paramB = 33)"),
         "params as JMH prints them",
     ),
+    // Catch2: github-action-benchmark names a benchmark alone; Bencher and we put its test case
+    // (and sections) in front, `Fibonacci: Fibonacci 10`, because a benchmark name alone
+    // repeats across test cases (Bencher's issue_351.txt has `Fibonacci 10` twice).
+    ("github-action-benchmark/catch2_output_v2.txt", "*", "*", Purpose::CasePrefixed, "test case before the name"),
+    ("github-action-benchmark/catch2_output_v3.txt", "*", "*", Purpose::CasePrefixed, "test case before the name"),
+    ("github-action-benchmark/issue16_output.txt", "*", "*", Purpose::CasePrefixed, "test case before the name"),
 ];
 
 #[derive(Clone, Copy)]
 enum Purpose {
+    /// Ours is `<test case>: <name>`.
+    CasePrefixed,
     Rename(&'static str),
     /// Ours carries the benchmark's parameters after the name, `name (p = v)`.
     ParamsAppended,
@@ -173,6 +181,8 @@ struct Expected {
     name: String,
     /// Ours is `name (param = value, …)`: the corpus dropped the parameters.
     params_appended: bool,
+    /// Ours carries the test case in front: `<case>: <name>`.
+    case_prefixed: bool,
     /// Measures of ours that may hold it, in order of preference (`None` = headline).
     measures: Vec<Option<String>>,
     unit: UnitWanted,
@@ -277,6 +287,7 @@ fn bencher_expected(file: &str, benchmarks: &serde_json::Map<String, Value>) -> 
                         label: format!("{name} [{measure}]"),
                         name: our_name,
                         params_appended,
+                        case_prefixed: false,
                         measures: vec![],
                         unit,
                         value,
@@ -299,6 +310,7 @@ fn bencher_expected(file: &str, benchmarks: &serde_json::Map<String, Value>) -> 
                 label: format!("{name} [{measure}]"),
                 name: our_name,
                 params_appended,
+                case_prefixed: false,
                 measures: wanted,
                 unit,
                 value,
@@ -323,9 +335,17 @@ fn gab_expected(file: &str, benches: &[Value]) -> Vec<Expected> {
             name = stripped.to_string();
         }
         let mut on_purpose = None;
-        if let Some((Purpose::Rename(to), why)) = name_purpose(file, &name) {
-            name = to.to_string();
-            on_purpose = Some(why);
+        let mut case_prefixed = false;
+        match name_purpose(file, &name) {
+            Some((Purpose::Rename(to), why)) => {
+                name = to.to_string();
+                on_purpose = Some(why);
+            }
+            Some((Purpose::CasePrefixed, why)) => {
+                case_prefixed = true;
+                on_purpose = Some(why);
+            }
+            _ => {}
         }
         let (value, canonical) = canonicalize(value, &unit);
         let (measures, unit) = match (canonical.as_str(), dimension(&canonical)) {
@@ -337,7 +357,7 @@ fn gab_expected(file: &str, benches: &[Value]) -> Vec<Expected> {
             (_, Dimension::Rate) => (vec![None, Some("throughput".into())], UnitWanted::AnyRate),
             (u, _) => (vec![None, Some(u.to_string())], UnitWanted::Exactly(canonical)),
         };
-        out.push(Expected { label, name, params_appended: false, measures, unit, value, on_purpose });
+        out.push(Expected { label, name, params_appended: false, case_prefixed, measures, unit, value, on_purpose });
     }
     out
 }
@@ -347,9 +367,14 @@ fn judge(expected: &Expected, metrics: &[Metric]) -> Outcome {
         return Outcome::NotReadOnPurpose(expected.on_purpose.unwrap_or("not read"));
     }
     let with_params = format!("{} (", expected.name);
+    let after_case = format!(": {}", expected.name);
     let same_name: Vec<&Metric> = metrics
         .iter()
-        .filter(|m| m.name == expected.name || (expected.params_appended && m.name.starts_with(&with_params)))
+        .filter(|m| {
+            m.name == expected.name
+                || (expected.params_appended && m.name.starts_with(&with_params))
+                || (expected.case_prefixed && m.name.ends_with(&after_case))
+        })
         .collect();
     let mut names: Vec<&str> = same_name.iter().map(|m| m.name.as_str()).collect();
     names.dedup();

@@ -419,6 +419,9 @@ mod tests {
         ("tinybench", "tinybench"),
         ("vitest", "vitest"),
         ("webpack", "webpack"),
+        ("console-time", "console-time"),
+        ("catch2", "catch2"),
+        ("catch2-xml", "catch2-xml"),
     ];
 
     /// Files whose format is not their folder's: (folder, file name ending, format).
@@ -435,6 +438,7 @@ mod tests {
     fn is_not_a_result(path: &Path) -> bool {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         name == "README.md"
+            || name == ".gitattributes"
             || name.ends_with(".console.txt")
             || path.components().any(|c| c.as_os_str() == "bench-source")
     }
