@@ -4,6 +4,7 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod asv;
 mod catch2;
 mod catch2_xml;
 mod criterion;
@@ -54,6 +55,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &libtest::Libtest,
     &catch2::Catch2,
     &catch2_xml::Catch2Xml,
+    &asv::Asv,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
