@@ -71,15 +71,15 @@ fn pipeline(c: &mut Criterion) {
     });
     let metrics = ingest::read_file(&current_path, None).unwrap();
     c.bench_function("evaluate 10k metrics, 3 budgets, baseline with 10 runs", |b| {
-        b.iter(|| budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison)).unwrap())
+        b.iter(|| budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison)))
     });
     c.bench_function("parse + evaluate 10k metrics", |b| {
         b.iter(|| {
             let metrics = ingest::read_file(black_box(&current_path), None).unwrap();
-            budget::evaluate(&budgets, &metrics, Some(&comparison)).unwrap()
+            budget::evaluate(&budgets, &metrics, Some(&comparison))
         })
     });
-    let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison)).unwrap();
+    let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison));
     let report = Report::new(
         evaluation,
         vec![],

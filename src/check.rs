@@ -1,51 +1,40 @@
-//! The commands, end to end: reading inputs, running the pipeline, writing outputs. Returns
-//! exit codes; `main` only maps errors to exit code 2.
+//! The commands, end to end: resolving inputs (shared with `validate` through `plan`), running
+//! the pipeline, writing outputs. Returns exit codes; `main` only maps errors to exit code 2.
 
 use std::path::{Path, PathBuf};
 
-use crate::baseline::{FileStore, Store};
-use crate::budget::{self, Budgets};
-use crate::bundle::{self, BundleSpec};
+use crate::baseline::{Comparison, FileStore, Store};
+use crate::budget;
 use crate::cli::{CheckArgs, ParseArgs, ValidateArgs};
 use crate::error::{Error, Result};
 use crate::github;
 use crate::ingest::{self, native, ResultSpec};
 use crate::model::{Run, RunContext};
+use crate::plan::{self, InputFlags};
 use crate::report::{bundles, markdown, terminal, BaselineInfo, Compared, Report};
-use clap::Parser;
+use crate::{escape, stdout};
 
-/// Exit code: no violation at the failing severity.
-pub const EXIT_PASS: i32 = 0;
-/// Exit code: at least one violation at the failing severity.
-pub const EXIT_VIOLATION: i32 = 1;
-/// Exit code: usage, configuration or input error; the gate could not decide.
-pub const EXIT_ERROR: i32 = 2;
-
-const DEFAULT_BUDGETS: [&str; 2] = ["budgets.yaml", ".github/budgets.yaml"];
-
-fn budgets_path(given: Option<&Path>) -> Result<PathBuf> {
-    if let Some(path) = given {
-        return Ok(path.to_path_buf());
-    }
-    DEFAULT_BUDGETS.iter().map(PathBuf::from).find(|p| p.exists()).ok_or_else(|| {
-        Error::Usage(format!(
-            "no budgets file: looked for {} in {}; pass --budgets FILE (budgets.example.yaml in the project shows every key)",
-            DEFAULT_BUDGETS.join(" and "),
-            std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
-        ))
-    })
-}
+pub use crate::outcome::{EXIT_ERROR, EXIT_PASS, EXIT_VIOLATION};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Where this run happened, from flags first, then what the GitHub runner provides (on a PR,
-/// the head commit from the event payload, not the merge commit in GITHUB_SHA).
+/// Where this run happened: flags first, then what the GitHub runner provides (on a PR, the
+/// head commit from the event payload, not the merge commit in GITHUB_SHA), then — outside
+/// GitHub Actions — the git checkout's HEAD.
 fn run_context(args: &CheckArgs, ctx: &github::Context) -> RunContext {
+    let head = match ctx.in_actions {
+        true => None,
+        false => std::env::current_dir().ok().and_then(|dir| crate::git::head(&dir)),
+    };
     RunContext {
-        commit: args.commit.clone().or_else(|| ctx.sha.clone()),
-        branch: args.branch.clone().or_else(|| ctx.branch.clone()),
+        commit: args
+            .commit
+            .clone()
+            .or_else(|| ctx.sha.clone())
+            .or_else(|| head.as_ref().and_then(|h| h.commit.clone())),
+        branch: args.branch.clone().or_else(|| ctx.branch.clone()).or_else(|| head.and_then(|h| h.branch)),
         time: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         runner: env("RUNNER_NAME").or_else(|| env("RUNNER_OS")),
     }
@@ -56,11 +45,10 @@ fn run_context(args: &CheckArgs, ctx: &github::Context) -> RunContext {
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let ctx = github::Context::from_env(args.event_path.as_deref())?;
     github::mask_secrets(&ctx);
-    let budgets_file = budgets_path(args.budgets.as_deref());
-    let options = publish_options(args, &ctx, budgets_file.as_ref().ok());
+    let budgets_file = plan::budgets_path(args.budgets.as_deref());
+    let options = publish_options(args, &ctx, budgets_file.as_deref());
     let publishing = github::will_publish(&ctx, &options);
-    let outcome = budgets_file.and_then(|path| decide(args, &ctx, &path, publishing));
-    match outcome {
+    match decide(args, &ctx, publishing) {
         Ok((report, markdown)) => {
             if let Some(full) = markdown.as_deref().filter(|_| publishing) {
                 github::publish(&ctx, &report, full, &options)?;
@@ -74,8 +62,8 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     }
 }
 
-fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option<&PathBuf>) -> github::Options {
-    let budgets_file = budgets_file.cloned().unwrap_or_else(|| PathBuf::from(DEFAULT_BUDGETS[0]));
+fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option<&Path>) -> github::Options {
+    let budgets_file = budgets_file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(plan::DEFAULT_BUDGETS[0]));
     let gate_id = args.gate_id.clone().unwrap_or_else(|| ctx.repo_path(&budgets_file));
     let gate_id: String = gate_id
         .chars()
@@ -104,60 +92,31 @@ fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option
     }
 }
 
+fn input_flags(args: &CheckArgs) -> InputFlags<'_> {
+    InputFlags {
+        budgets: args.budgets.as_deref(),
+        results: &args.results,
+        format: args.format.as_deref(),
+        bundles: &args.bundle,
+        metafiles: &args.metafile,
+    }
+}
+
 /// Everything up to the report and the files it is written to. Returns the report and, when
 /// a Markdown report or publishing needs it, its rendering with the template (rendered once).
-fn decide(
-    args: &CheckArgs,
-    ctx: &github::Context,
-    budgets_file: &Path,
-    publishing: bool,
-) -> Result<(Report, Option<String>)> {
-    let budgets = budget::load(budgets_file)?;
-    let bundle_specs = bundle_specs(args, &budgets)?;
-    let specs = result_specs(args, &budgets, !bundle_specs.is_empty())?;
-    let mut metrics = ingest::ingest(&specs)?;
-    let sizes = bundle::measure(&bundle_specs)?;
-    let result_names: std::collections::HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
-    if let Some(clash) = sizes.iter().find(|s| result_names.contains(s.name.as_str())) {
-        return Err(Error::Usage(format!(
-            "metric `{}` is both a bundle size and a benchmark result; rename the bundle or give the results a `prefix:`",
-            clash.name
-        )));
-    }
-    metrics.extend(sizes);
-    metrics.sort_by(|a, b| a.name.cmp(&b.name));
-
+fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(Report, Option<String>)> {
+    let inputs = plan::resolve(&input_flags(args))?;
+    let metrics = plan::gather(&inputs)?;
     let mut notes = Vec::new();
-    let comparison = match &args.baseline {
-        None => None,
-        Some(path) => match FileStore::new(path).load()? {
-            None => {
-                notes.push(format!(
-                    "no baseline yet: {} does not exist (the first run on the base branch creates it with --save-baseline)",
-                    path.display()
-                ));
-                None
-            }
-            Some(history) => {
-                let branch = args
-                    .baseline_branch
-                    .clone()
-                    .or_else(|| ctx.pull_request.as_ref().map(|pr| pr.base_ref.clone()))
-                    .or_else(|| env("GITHUB_BASE_REF"));
-                let comparison = history.comparison(branch.as_deref())?;
-                if comparison.is_none() {
-                    notes.push(format!(
-                        "no baseline yet for branch `{}` in {}",
-                        branch.as_deref().unwrap_or("?"),
-                        path.display()
-                    ));
-                }
-                comparison
-            }
-        },
-    };
-
-    let evaluation = budget::evaluate(&budgets, &metrics, comparison.as_ref())?;
+    if !inputs.budgets_from_file {
+        notes.push(format!(
+            "no budgets file ({} not found): every metric was judged by the defaults alone (≤ {} worse than the baseline); `budgetgate init` writes a starter file",
+            plan::DEFAULT_BUDGETS.join(", "),
+            inputs.budgets.defaults.regression.map_or("off".to_string(), |r| format!("{}%", crate::units::sig3(r * 100.0)))
+        ));
+    }
+    let comparison = load_comparison(args, ctx, &mut notes)?;
+    let evaluation = budget::evaluate(&inputs.budgets, &metrics, comparison.as_ref());
     let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| &c.newest));
     let context = run_context(args, ctx);
     let compared = Compared {
@@ -167,8 +126,14 @@ fn decide(
             runs: c.history.len(),
         }),
     };
-    let report =
-        Report::new(evaluation, bundle_tables, budgets.path.display().to_string(), args.fail_on, compared, notes);
+    let report = Report::new(
+        evaluation,
+        bundle_tables,
+        inputs.budgets.path.display().to_string(),
+        args.fail_on,
+        compared,
+        notes,
+    );
 
     // Render before writing anything, so a template error leaves no half-written outputs.
     let markdown = match args.report_md.is_some() || publishing {
@@ -177,124 +142,116 @@ fn decide(
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
-        crate::baseline::write_atomically(path, &json)?;
+        crate::fs::write_atomically(path, &json)?;
     }
     if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
-        crate::baseline::write_atomically(path, text.as_bytes())?;
+        crate::fs::write_atomically(path, text.as_bytes())?;
     }
     if let Some(path) = &args.save_baseline {
         let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());
         FileStore::new(path).save(&branch, Run { context, metrics }, args.keep)?;
     }
-    terminal::print(&report).map_err(|e| Error::io("stdout", "cannot write", e))?;
+    match terminal::print(&report) {
+        // Nobody reads the table any more; the verdict still stands and is still published.
+        Ok(()) | Err(Error::OutputClosed) => {}
+        Err(e) => return Err(e),
+    }
     Ok((report, markdown))
 }
 
-fn result_specs(args: &CheckArgs, budgets: &Budgets, have_bundles: bool) -> Result<Vec<ResultSpec>> {
-    if !args.results.is_empty() {
-        return Ok(args.results.iter().map(|r| ResultSpec::from_cli(r, args.format.as_deref())).collect());
+/// The base branch's history to compare with, and notes saying which and why. A base branch
+/// with no runs falls back to the repository's default branch, saying so (issue 14.18).
+fn load_comparison(args: &CheckArgs, ctx: &github::Context, notes: &mut Vec<String>) -> Result<Option<Comparison>> {
+    let Some(path) = &args.baseline else { return Ok(None) };
+    let Some(history) = FileStore::new(path).load()? else {
+        notes.push(format!(
+            "no baseline yet: {} does not exist (the first run on the base branch creates it with --save-baseline)",
+            path.display()
+        ));
+        return Ok(None);
+    };
+    let requested = args
+        .baseline_branch
+        .clone()
+        .or_else(|| ctx.pull_request.as_ref().map(|pr| pr.base_ref.clone()))
+        .or_else(|| env("GITHUB_BASE_REF"));
+    let Some(branch) = requested else { return history.comparison(None) };
+    if history.branches.get(&branch).is_some_and(|runs| !runs.is_empty()) {
+        return history.comparison(Some(&branch));
     }
-    if budgets.results.is_empty() && !have_bundles {
-        return Err(Error::Usage(format!(
-            "nothing to check: {} has no `results:` or `bundles:`, and no --results or --bundle was given",
-            budgets.path.display()
-        )));
-    }
-    Ok(budgets.results.clone())
-}
-
-/// `--bundle NAME=GLOB` replaces the budgets file's `bundles:`, as `--results` does `results:`;
-/// repeating a NAME adds globs to that bundle.
-fn bundle_specs(args: &CheckArgs, budgets: &Budgets) -> Result<Vec<BundleSpec>> {
-    let mut specs: Vec<BundleSpec> = if args.bundle.is_empty() { budgets.bundles.clone() } else { Vec::new() };
-    for arg in &args.bundle {
-        let spec = BundleSpec::from_cli(arg)?;
-        match specs.iter_mut().find(|s| s.name == spec.name) {
-            Some(existing) => existing.include.extend(spec.include),
-            None => specs.push(spec),
+    let held = match history.branches.keys().cloned().collect::<Vec<_>>() {
+        names if names.is_empty() => "no branches yet".to_string(),
+        names => format!("it holds {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    };
+    let fallback = ctx
+        .default_branch
+        .clone()
+        .filter(|d| *d != branch && history.branches.get(d).is_some_and(|runs| !runs.is_empty()));
+    match fallback {
+        Some(default) => {
+            notes.push(format!(
+                "no runs stored for branch `{branch}` in {} ({held}); compared with the repository's default branch `{default}` instead",
+                path.display()
+            ));
+            history.comparison(Some(&default))
+        }
+        None => {
+            notes.push(format!("no baseline yet for branch `{branch}` in {} ({held})", path.display()));
+            Ok(None)
         }
     }
-    for arg in &args.metafile {
-        let (name, file) = arg.split_once('=').ok_or_else(|| {
-            Error::Usage(format!("--metafile `{arg}`: expected NAME=FILE, e.g. --metafile web=dist/meta.json"))
-        })?;
-        let spec = specs.iter_mut().find(|s| s.name == name).ok_or_else(|| {
-            Error::Usage(format!(
-                "--metafile `{arg}`: there is no bundle named `{name}` (give it with --bundle or `bundles:`)"
-            ))
-        })?;
-        spec.metafile = Some(PathBuf::from(file));
-    }
-    Ok(specs)
 }
 
 /// `budgetgate parse`: the normalized metrics as JSON on stdout.
 pub fn parse(args: &ParseArgs) -> Result<i32> {
-    let specs: Vec<ResultSpec> = args.files.iter().map(|f| ResultSpec::from_cli(f, args.format.as_deref())).collect();
+    let specs =
+        args.files.iter().map(|f| ResultSpec::from_cli(f, args.format.as_deref())).collect::<Result<Vec<_>>>()?;
     let metrics = ingest::ingest(&specs)?;
     let document = native::Document::from_metrics(&metrics);
     let json = serde_json::to_string_pretty(&document).expect("metrics always serialize");
-    println!("{json}");
+    stdout::write(&format!("{}\n", escape::json_for_log(&json)))?;
     Ok(EXIT_PASS)
 }
 
-/// `budgetgate validate`: the budgets file, then (when its result files exist) whether every
-/// budget matches something.
+/// `budgetgate validate`: everything `check` would refuse — the budgets file, its globs and
+/// metafiles, nothing to check, limits whose units do not fit the metrics — through the same
+/// resolution; then which budgets match nothing. Result files not written yet are a note.
 pub fn validate(args: &ValidateArgs) -> Result<i32> {
-    let budgets = budget::load(&budgets_path(args.budgets.as_deref())?)?;
-    println!(
-        "{}: valid ({} budget{}, {} result entr{}, {} bundle{})",
-        budgets.path.display(),
-        budgets.budgets.len(),
-        if budgets.budgets.len() == 1 { "" } else { "s" },
-        budgets.results.len(),
-        if budgets.results.len() == 1 { "y" } else { "ies" },
-        budgets.bundles.len(),
-        if budgets.bundles.len() == 1 { "" } else { "s" },
-    );
-    let names = ingest::ingest(&budgets.results)
-        .map(|metrics| metrics.into_iter().map(|m| m.name).collect::<Vec<_>>())
-        .and_then(|mut names| {
-            names.extend(bundle::metric_names(&budgets.bundles)?);
-            Ok(names)
-        });
-    match names {
-        Ok(names) => {
-            for budget in &budgets.budgets {
-                if !names.iter().any(|n| budget.metric.matches(n)) {
-                    eprintln!(
-                        "warning: {} line {}: budget `{}` matches none of the {} metrics read",
-                        budgets.path.display(),
-                        budget.line,
-                        budget.metric.as_str(),
-                        names.len()
-                    );
-                }
+    let inputs = plan::resolve(&InputFlags { budgets: args.budgets.as_deref(), ..Default::default() })?;
+    let budgets = &inputs.budgets;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    stdout::write(&format!(
+        "{}: valid ({}, {}, {})\n",
+        escape::log_field(&budgets.path.display().to_string()),
+        plural(budgets.budgets.len(), "budget", "budgets"),
+        plural(budgets.results.len(), "result entry", "result entries"),
+        plural(budgets.bundles.len(), "bundle", "bundles"),
+    ))?;
+    match plan::gather(&inputs) {
+        Ok(metrics) => {
+            let evaluation = budget::evaluate(budgets, &metrics, None);
+            for unmatched in &evaluation.unmatched {
+                let message = format!("{}: {}", budgets.path.display(), unmatched.describe(metrics.len()));
+                eprintln!("warning: {}", escape::log_text(&message));
             }
         }
-        Err(e) => eprintln!("note: could not read the results and bundles to check which budgets match ({e}); run the benchmarks and the build first"),
+        Err(Error::NoMatch(why)) => eprintln!(
+            "note: {}",
+            escape::log_text(&format!(
+                "could not check which budgets match: {why} Run the benchmarks and the build first."
+            ))
+        ),
+        Err(e) => return Err(e),
     }
     Ok(EXIT_PASS)
-}
-
-/// `budgetgate action`: the Docker action's entry point (see `action.rs`).
-pub fn action() -> Result<i32> {
-    let (argv, workdir) = crate::action::check_argv(|name| std::env::var(name).ok())?;
-    if let Some(dir) = workdir {
-        std::env::set_current_dir(&dir).map_err(|e| Error::io(&dir, "cannot change to the working-directory", e))?;
-    }
-    let cli =
-        crate::cli::Cli::try_parse_from(&argv).map_err(|e| Error::Usage(format!("action inputs: {}", e.render())))?;
-    match cli.command {
-        crate::cli::Command::Check(args) => check(&args),
-        _ => unreachable!("check_argv always builds a `check` command line"),
-    }
 }
 
 /// `budgetgate formats`.
-pub fn formats() -> i32 {
+pub fn formats() -> Result<i32> {
+    let mut text = String::new();
     for format in ingest::FORMATS {
-        println!("{:<24} {}", format.name(), format.describe());
+        text.push_str(&format!("{:<24} {}\n", format.name(), format.describe()));
     }
-    EXIT_PASS
+    stdout::write(&text)?;
+    Ok(EXIT_PASS)
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::github::CommentMode;
-use crate::report::FailOn;
+use crate::outcome::{CommentMode, FailOn};
 
 #[derive(Debug, Parser)]
 #[command(name = "budgetgate", version = crate::VERSION, about = "Performance regression gate for CI: benchmark results and bundle sizes against budgets and baselines.", long_about = None)]
@@ -23,6 +22,8 @@ pub enum Command {
     Parse(ParseArgs),
     /// Check a budgets file and explain its mistakes.
     Validate(ValidateArgs),
+    /// Write a starter budgets.yaml from the result files and build outputs found here.
+    Init(InitArgs),
     /// List the supported input formats.
     Formats,
     /// Run as the GitHub Action: `check` with flags taken from the INPUT_* variables.
@@ -124,4 +125,14 @@ pub struct ValidateArgs {
     /// Budgets file [default: budgets.yaml, then .github/budgets.yaml]
     #[arg(long, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the budgets file
+    #[arg(long, value_name = "FILE", default_value = "budgets.yaml")]
+    pub output: PathBuf,
+    /// Replace the file if it exists
+    #[arg(long)]
+    pub force: bool,
 }

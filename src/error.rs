@@ -33,9 +33,59 @@ pub enum Error {
     #[error("{path}: {action}: {source}")]
     Io { path: PathBuf, action: &'static str, source: std::io::Error },
 
+    /// Mistakes in the budgets file, each with its own line, so each can become its own
+    /// `::error file=…,line=…` annotation.
+    #[error("{}", describe_problems(file, problems))]
+    Budgets { file: PathBuf, problems: Vec<Problem> },
+
+    /// A result glob that matched nothing: `validate` tells "not run yet" apart from a broken
+    /// file with it.
+    #[error("{0}")]
+    NoMatch(String),
+
     /// Command-line or configuration mistakes that are not tied to one place in a file.
     #[error("{0}")]
     Usage(String),
+
+    /// Standard output was closed by its reader (`budgetgate parse … | head`): not a failure.
+    #[error("standard output was closed")]
+    OutputClosed,
+}
+
+/// One problem in a budgets file: where, what, and the line itself with a caret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based; 0 when the problem is not tied to one line (the file as a whole).
+    pub line: usize,
+    pub column: Option<usize>,
+    pub message: String,
+    /// The offending line with its number and a caret, ready to print; empty without a line.
+    pub snippet: String,
+}
+
+fn describe_problems(file: &std::path::Path, problems: &[Problem]) -> String {
+    let place = |p: &Problem| match (p.line, p.column) {
+        (0, _) => String::new(),
+        (l, Some(c)) => format!("line {l} column {c}: "),
+        (l, None) => format!("line {l}: "),
+    };
+    let one = |p: &Problem| {
+        let mut text = format!("{}{}", place(p), p.message);
+        if !p.snippet.is_empty() {
+            text.push('\n');
+            text.push_str(&p.snippet);
+        }
+        text
+    };
+    match problems {
+        [only] => format!("{}: {}", file.display(), one(only)),
+        many => format!(
+            "{}: {} problems in the budgets file:\n{}",
+            file.display(),
+            many.len(),
+            many.iter().map(one).collect::<Vec<_>>().join("\n")
+        ),
+    }
 }
 
 impl Error {
@@ -107,12 +157,22 @@ pub fn from_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, text: &
     }
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
+        // serde_path_to_error writes `?` for a map key it cannot name (`stats.?`): name the map.
         let json_path = e.path().to_string();
+        let (json_path, key_note) = match json_path.strip_suffix(".?") {
+            Some(map) => (map.to_string(), " (in one of its keys)"),
+            None => (json_path, ""),
+        };
         let inner = e.into_inner();
         let message = if inner.is_eof() {
             format!("the JSON ends too early (truncated file?) at line {}", inner.line())
         } else {
-            format!("{} (line {} column {})", strip_position(&inner.to_string()), inner.line(), inner.column())
+            format!(
+                "{}{key_note} (line {} column {})",
+                strip_position(&inner.to_string()),
+                inner.line(),
+                inner.column()
+            )
         };
         Error::input(path, Place::JsonPath(json_path), message)
     })

@@ -11,12 +11,19 @@ pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod error;
+pub mod escape;
+pub mod fs;
+pub mod git;
 pub mod github;
 pub mod globs;
 pub mod ingest;
+pub mod init;
 pub mod model;
+pub mod outcome;
+pub mod plan;
 pub mod report;
 pub mod stats;
+pub mod stdout;
 pub mod units;
 
 /// Version and the commit it was built from, as `--version` prints it.

@@ -100,6 +100,11 @@ impl Stat {
         }
     }
 
+    /// Whether this is a bundle size (raw, gzip, brotli) rather than a statistic of results.
+    pub fn is_size(self) -> bool {
+        matches!(self, Stat::Raw | Stat::Gzip | Stat::Brotli)
+    }
+
     /// Percentiles are computed from raw samples; this gives the quantile each stands for.
     pub fn quantile(self) -> Option<f64> {
         match self {

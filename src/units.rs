@@ -173,9 +173,9 @@ impl fmt::Display for Quantity {
 pub fn parse_percent(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let Some(number) = t.strip_suffix('%') else {
-        return Err(format!("expected a percentage such as `10%`, found `{t}`"));
+        return Err(format!("found `{t}`; expected a percentage such as `10%`"));
     };
-    let value: f64 = number.trim().parse().map_err(|_| format!("expected a percentage such as `10%`, found `{t}`"))?;
+    let value: f64 = number.trim().parse().map_err(|_| format!("found `{t}`; expected a percentage such as `10%`"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("a percentage must be zero or more, found `{t}`"));
     }

@@ -137,7 +137,7 @@ fn a_budget_that_matches_nothing_is_a_warning() {
         .args(["check", "--budgets", s(&budgets), "--report-json", s(&json), "--fail-on", "warning"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("budget `api/typo*` (line 5) matched no metric"));
+        .stdout(predicate::str::contains("line 5: budget `api/typo*` matches none of the 1 metrics read"));
     assert_eq!(read_json(&json)["unmatched_budgets"][0]["line"], 5);
     budgetgate()
         .args(["validate", "--budgets", s(&budgets)])

@@ -402,7 +402,8 @@ fn dry_run_prints_instead_of_sending() {
     assert_eq!(run.code, 1);
     assert!(job.fake.requests().is_empty());
     assert!(
-        run.stdout.contains(&format!("[dry-run] POST /repos/{{owner}}/{{repo}}/statuses/{HEAD_SHA}")),
+        // The real routes, not `{owner}/{repo}` placeholders (issue 14.24).
+        run.stdout.contains(&format!("/repos/{REPO}/statuses/{HEAD_SHA}")) && !run.stdout.contains("{owner}"),
         "{}",
         run.stdout
     );

@@ -5,7 +5,7 @@
 //! saving at once both keep their runs and a crash never leaves half a file.
 
 use std::fs::{File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{History, Store, FORMAT_VERSION};
 use crate::error::{from_json, read_text, Error, Place, Result};
@@ -24,6 +24,8 @@ impl FileStore {
         let mut lock_path = self.path.clone().into_os_string();
         lock_path.push(".lock");
         let lock_path = PathBuf::from(lock_path);
+        // The first save on a fresh runner: the folder does not exist yet (issue 14.14).
+        crate::fs::create_dir_all(crate::fs::parent_dir(&self.path))?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -61,24 +63,9 @@ impl Store for FileStore {
         let mut history = self.load()?.unwrap_or_else(History::new);
         history.record(branch, run, keep);
         let json = serde_json::to_vec_pretty(&history).expect("histories always serialize");
-        write_atomically(&self.path, &json)
+        // Under the lock every temp file of ours beside the baseline is a killed save's.
+        crate::fs::write_with_cleanup(&self.path, &json, std::time::Duration::ZERO)
     }
-}
-
-/// Writes `bytes` to `path` through a temp file in the same directory and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create directory", e))?;
-    let mut temp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, "cannot create a temporary file", e))?;
-    temp.write_all(bytes).map_err(|e| Error::io(path, "cannot write", e))?;
-    temp.as_file().sync_all().map_err(|e| Error::io(path, "cannot flush", e))?;
-    temp.persist(path).map_err(|e| Error::io(path, "cannot replace", e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

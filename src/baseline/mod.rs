@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::Run;
 
-pub use file_store::{write_atomically, FileStore};
+pub use file_store::FileStore;
 
 /// The baseline file format's version; bumped only with a migration.
 pub const FORMAT_VERSION: u32 = 1;

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use super::file::{Budget, Budgets, Severity};
 use crate::baseline::Comparison;
-use crate::error::{Error, Place, Result};
+use crate::error::{Error, Problem, Result};
+use crate::globs::NamePattern;
 use crate::model::{Direction, Metric, Stat};
 use crate::stats::{history_p_value, welch_p_value, Summary};
 use crate::units::{human, sig3, signed_percent, QuantityKind};
@@ -54,6 +55,8 @@ pub enum Test {
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub metric: String,
+    /// The benchmark's measure this row is about; `null` for its headline measure.
+    pub measure: Option<String>,
     pub stat: Stat,
     pub unit: String,
     pub direction: Direction,
@@ -84,6 +87,10 @@ pub struct Row {
 pub struct Unmatched {
     pub metric: String,
     pub line: usize,
+    /// The closest names that were read (at most five), nearest first.
+    pub closest: Vec<String>,
+    /// What to write instead, when we can tell (`./work.sh`; `**` for names with `/`).
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,7 +103,7 @@ pub struct Evaluation {
 ///
 /// Errors only when a budget cannot apply to a metric it matches (a size limit on a timing):
 /// that is a mistake in the budgets file, not a verdict.
-pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Result<Evaluation> {
+pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Evaluation {
     let baseline = comparison.map(BaselineIndex::new);
     let mut rows = Vec::new();
     let mut unmatched = Vec::new();
@@ -105,16 +112,15 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     for budget in &budgets.budgets {
         let mut matched = false;
         for (i, metric) in metrics.iter().enumerate() {
-            if !budget.metric.matches(&metric.name) {
+            if !budget.applies_to(metric) {
                 continue;
             }
             matched = true;
             budgeted[i] = true;
-            check_units(budgets, budget, metric)?;
             rows.push(evaluate_one(budgets, Some(budget), metric, baseline.as_ref()));
         }
         if !matched {
-            unmatched.push(Unmatched { metric: budget.metric.as_str().to_string(), line: budget.line });
+            unmatched.push(unmatched_budget(budget, metrics));
         }
     }
     // Parts of a group (a bundle's files) are checked only where a budget names them: the
@@ -124,59 +130,130 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
         rows.push(evaluate_one(budgets, None, metric, baseline.as_ref()));
     }
     if let Some(index) = &baseline {
-        let current: HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+        let current: HashSet<Key> = metrics.iter().map(key).collect();
         for old in &index.comparison.newest.metrics {
             // A removed file of a bundle is a change in the bundle table, not a missing result.
-            if old.part_of.is_none() && !current.contains(old.name.as_str()) {
+            if old.part_of.is_none() && !current.contains(&key(old)) {
                 rows.push(missing_row(budgets, old, index));
             }
         }
     }
-    rows.sort_by(|a, b| (a.status, &a.metric, a.stat).cmp(&(b.status, &b.metric, b.stat)));
-    Ok(Evaluation { rows, unmatched })
+    rows.sort_by(|a, b| (a.status, &a.metric, &a.measure, a.stat).cmp(&(b.status, &b.metric, &b.measure, b.stat)));
+    Evaluation { rows, unmatched }
 }
 
-fn check_units(budgets: &Budgets, budget: &Budget, metric: &Metric) -> Result<()> {
-    for (key, q) in [("max", budget.max), ("min", budget.min)] {
-        let Some(q) = q else { continue };
-        if q.fits(&metric.unit) {
-            continue;
-        }
+/// Every budget whose `max`/`min` cannot apply to a metric it matches (a size limit on a
+/// timing, a plain number on a duration): mistakes in the budgets file, one problem per
+/// budget with its line. `check` and `validate` both call this, so they agree.
+pub fn check_fit(budgets: &Budgets, metrics: &[Metric]) -> Result<()> {
+    let mut problems = Vec::new();
+    for budget in &budgets.budgets {
+        let misfit = metrics.iter().filter(|m| budget.applies_to(m)).find_map(|metric| {
+            [("max", budget.max), ("min", budget.min)]
+                .into_iter()
+                .find_map(|(key, q)| q.filter(|q| !q.fits(&metric.unit)).map(|q| (key, q, metric)))
+        });
+        let Some((key, q, metric)) = misfit else { continue };
         let what = match q.kind {
             QuantityKind::Duration => "a duration",
             QuantityKind::Size => "a size",
             QuantityKind::Plain => "a plain number",
         };
-        let hint = match q.kind {
-            QuantityKind::Plain => " (give it a unit, e.g. `200ms` or `50 kB`)",
+        let hint = match (q.kind, crate::units::dimension(&metric.unit)) {
+            (QuantityKind::Plain, crate::units::Dimension::Duration) => " (give it a unit, e.g. `200ms`)",
+            (QuantityKind::Plain, crate::units::Dimension::Size) => " (give it a unit, e.g. `50 kB`)",
             _ => "",
         };
-        return Err(Error::input(
-            &budgets.path,
-            Place::Line { line: budget.line, column: None },
-            format!(
-                "budget `{}` has `{key}: {q}`, {what}{hint}, but it matches `{}`, measured in `{}` (from {})",
+        let from = match &metric.source {
+            Some(s) if s.format == "bundle" => {
+                format!(" (a size of bundle `{}`)", metric.part_of.as_deref().unwrap_or(&metric.name))
+            }
+            Some(s) => format!(" (read from {})", s.file),
+            None => String::new(),
+        };
+        problems.push(Problem {
+            line: budget.line,
+            column: None,
+            message: format!(
+                "budget `{}` has `{key}: {q}`, {what}{hint}, but it matches `{}`, measured in `{}`{from}",
                 budget.metric.as_str(),
-                metric.name,
+                metric.display_name(),
                 if metric.unit.is_empty() { "no unit" } else { &metric.unit },
-                metric.source.as_ref().map_or("?".to_string(), |s| s.file.clone())
             ),
-        ));
+            snippet: String::new(),
+        });
     }
-    Ok(())
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Budgets { file: budgets.path.clone(), problems })
+}
+
+/// A budget that matched nothing, with the names closest to its pattern and what to write.
+fn unmatched_budget(budget: &Budget, metrics: &[Metric]) -> Unmatched {
+    let pattern = budget.metric.as_str();
+    let mut scored: Vec<(f64, String)> = metrics
+        .iter()
+        .filter(|m| m.part_of.is_none())
+        .map(|m| (strsim::jaro_winkler(pattern, &m.name), m.name.clone()))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    let closest: Vec<String> = scored.iter().take(5).map(|(_, n)| n.clone()).collect();
+    // `*` stays within one `/`-separated part: hyperfine names are command lines such as
+    // `./work.sh`, which `*.sh` does not match (issue 14.19).
+    let crossing = [pattern.replace('*', "**"), format!("**/{pattern}")];
+    let slash_hint = (pattern.contains('*') && !pattern.contains("**"))
+        .then(|| {
+            crossing.iter().find(|alt| {
+                NamePattern::new(alt).is_ok_and(|p| metrics.iter().any(|m| m.name.contains('/') && p.matches(&m.name)))
+            })
+        })
+        .flatten();
+    let hint = if let Some(alt) = slash_hint {
+        Some(format!("`{alt}` (a `*` stays within one `/`-separated part of a name; `**` crosses them)"))
+    } else if budget.measure.is_none() && metrics.iter().any(|m| m.measure.is_some() && budget.metric.matches(&m.name))
+    {
+        Some("a `measure:` (it matches only secondary measures of these benchmarks)".to_string())
+    } else {
+        scored.first().filter(|(score, _)| *score > 0.8).map(|(_, name)| format!("`{name}`"))
+    };
+    Unmatched { metric: pattern.to_string(), line: budget.line, closest, hint }
+}
+
+impl Unmatched {
+    /// "line 12: budget `*.sh` matches none of the 3 metrics read; did you mean `**.sh`? …"
+    pub fn describe(&self, metrics_read: usize) -> String {
+        let mut text =
+            format!("line {}: budget `{}` matches none of the {metrics_read} metrics read", self.line, self.metric);
+        if let Some(hint) = &self.hint {
+            text.push_str(&format!("; did you mean {hint}?"));
+        }
+        if !self.closest.is_empty() {
+            let names: Vec<String> = self.closest.iter().map(|n| format!("`{n}`")).collect();
+            text.push_str(&format!(". Closest names read: {}", names.join(", ")));
+        }
+        text
+    }
+}
+
+/// A metric's identity across runs: its benchmark name and measure.
+type Key<'a> = (&'a str, Option<&'a str>);
+
+fn key(metric: &Metric) -> Key<'_> {
+    (metric.name.as_str(), metric.measure.as_deref())
 }
 
 /// The baseline's metrics by name, plus each metric's history, built once per evaluation.
 struct BaselineIndex<'a> {
     comparison: &'a Comparison,
-    newest: HashMap<&'a str, &'a Metric>,
-    history: Vec<HashMap<&'a str, &'a Metric>>,
+    newest: HashMap<Key<'a>, &'a Metric>,
+    history: Vec<HashMap<Key<'a>, &'a Metric>>,
 }
 
 impl<'a> BaselineIndex<'a> {
     fn new(comparison: &'a Comparison) -> Self {
-        let by_name =
-            |run: &'a crate::model::Run| run.metrics.iter().map(|m| (m.name.as_str(), m)).collect::<HashMap<_, _>>();
+        let by_name = |run: &'a crate::model::Run| run.metrics.iter().map(|m| (key(m), m)).collect::<HashMap<_, _>>();
         BaselineIndex {
             comparison,
             newest: by_name(&comparison.newest),
@@ -184,8 +261,8 @@ impl<'a> BaselineIndex<'a> {
         }
     }
 
-    fn history_values(&self, name: &str, stat: Stat) -> Vec<f64> {
-        self.history.iter().filter_map(|run| run.get(name).and_then(|m| m.stat(stat))).collect()
+    fn history_values(&self, metric: &Metric, stat: Stat) -> Vec<f64> {
+        self.history.iter().filter_map(|run| run.get(&key(metric)).and_then(|m| m.stat(stat))).collect()
     }
 }
 
@@ -208,6 +285,7 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
     let show = |v: f64| human(v, &unit);
     let mut row = Row {
         metric: metric.name.clone(),
+        measure: metric.measure.clone(),
         stat,
         unit: unit.clone(),
         direction: metric.direction,
@@ -238,17 +316,18 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
 
     let mut broken: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let judged = stat_label(stat, metric.n);
     if let Some(b) = budget {
         if let Some(max) = b.max.filter(|m| current > m.value) {
-            broken.push(format!("{stat} {} > max {}", show(current), show(max.value)));
+            broken.push(format!("{judged} {} > max {}", show(current), show(max.value)));
         }
         if let Some(min) = b.min.filter(|m| current < m.value) {
-            broken.push(format!("{stat} {} < min {}", show(current), show(min.value)));
+            broken.push(format!("{judged} {} < min {}", show(current), show(min.value)));
         }
         if broken.is_empty() {
             match (b.max, b.min) {
-                (Some(max), _) => notes.push(format!("{stat} {} ≤ max {}", show(current), show(max.value))),
-                (None, Some(min)) => notes.push(format!("{stat} {} ≥ min {}", show(current), show(min.value))),
+                (Some(max), _) => notes.push(format!("{judged} {} ≤ max {}", show(current), show(max.value))),
+                (None, Some(min)) => notes.push(format!("{judged} {} ≥ min {}", show(current), show(min.value))),
                 (None, None) => {}
             }
         }
@@ -258,7 +337,7 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
     let mut is_new = false;
     if let Some(index) = baseline {
         let branch = &index.comparison.branch;
-        match index.newest.get(metric.name.as_str()).and_then(|old| old.stat(stat).map(|v| (old, v))) {
+        match index.newest.get(&key(metric)).and_then(|old| old.stat(stat).map(|v| (old, v))) {
             None => {
                 is_new = true;
                 notes.push(format!("new: not in the {branch} baseline"));
@@ -317,8 +396,12 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
         } else {
             Status::Pass
         };
-        row.reason =
-            if notes.is_empty() { "no budget and no baseline to compare with".to_string() } else { notes.join("; ") };
+        row.reason = match (notes.is_empty(), budget) {
+            (false, _) => notes.join("; "),
+            // A budget that only limits the change: nothing to compare with yet (issue 14.22).
+            (true, Some(b)) => format!("no baseline yet to compare with ({})", b.describe()),
+            (true, None) => "not compared: no budget names it and there is no baseline".to_string(),
+        };
     } else {
         row.status = match severity {
             Severity::Error => Status::Fail,
@@ -350,10 +433,19 @@ fn significance(
             return (Test::Welch, Some(p), 0);
         }
     }
-    let history = index.history_values(&metric.name, stat);
+    let history = index.history_values(metric, stat);
     match history_p_value(&history, current, defaults.min_history) {
         Some(p) => (Test::History, Some(p), history.len()),
         None => (Test::Threshold, None, 0),
+    }
+}
+
+/// `p99 of 10 samples` where a tail statistic rests on few samples (with fewer than ~100,
+/// p99 is simply the largest), else the stat's name (issue 14.25).
+fn stat_label(stat: Stat, n: Option<u64>) -> String {
+    match (stat.quantile(), n) {
+        (Some(q), Some(n)) if (n as f64) < 100.0 / (100.0 - q).max(0.1) * 10.0 => format!("{stat} of {n} samples"),
+        _ => stat.to_string(),
     }
 }
 
@@ -385,10 +477,12 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
         .context
         .commit
         .as_deref()
-        .map(|c| format!(" at {}", &c[..c.len().min(7)]))
+        // Characters, not bytes: a commit label is whatever the user passed (issue 14.3).
+        .map(|c| format!(" at {}", c.chars().take(7).collect::<String>()))
         .unwrap_or_default();
     Row {
         metric: old.name.clone(),
+        measure: old.measure.clone(),
         stat,
         unit: old.unit.clone(),
         direction: old.direction,

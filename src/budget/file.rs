@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use crate::bundle::{self, BundleSpec, StripHash};
-use crate::error::{read_text, Error, Place, Result};
+use crate::error::{read_text, Error, Problem, Result};
 use crate::globs::NamePattern;
 use crate::ingest::{format_by_name, ResultSpec};
 use crate::model::Stat;
@@ -44,6 +44,19 @@ pub struct Budgets {
     pub budgets: Vec<Budget>,
 }
 
+impl Budgets {
+    /// No budgets file: `check --results …` alone, judged by the defaults (issue 14.16).
+    pub fn defaults_only() -> Budgets {
+        Budgets {
+            path: PathBuf::from("(no budgets file; defaults)"),
+            results: Vec::new(),
+            bundles: Vec::new(),
+            defaults: Defaults::default(),
+            budgets: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Defaults {
     /// Allowed change vs the baseline in the worse direction, as a fraction; `None` = off.
@@ -72,6 +85,9 @@ impl Default for Defaults {
 #[derive(Debug, Clone)]
 pub struct Budget {
     pub metric: NamePattern,
+    /// Which measure of the matching benchmarks (`allocations`, `throughput`, `*`); `None` is
+    /// the headline measure only.
+    pub measure: Option<NamePattern>,
     /// The statistic to check; `None` picks `value` (or `gzip` for bundle sizes).
     pub stat: Option<Stat>,
     pub max: Option<Quantity>,
@@ -83,6 +99,15 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Whether this budget applies to `metric`.
+    pub fn applies_to(&self, metric: &crate::model::Metric) -> bool {
+        self.metric.matches(&metric.name)
+            && match (&self.measure, metric.measure.as_deref()) {
+                (None, measure) => measure.is_none(),
+                (Some(pattern), measure) => pattern.matches(measure.unwrap_or("")),
+            }
+    }
+
     /// "p95 ≤ 200 ms, ≤ +10% vs baseline": the budget as a reader would state it.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -250,7 +275,9 @@ struct RawDefaults {
 struct RawBudget {
     metric: MetricGlob,
     #[serde(default)]
-    stat: Option<Stat>,
+    measure: Option<MetricGlob>,
+    #[serde(default)]
+    stat: Option<ResultStat>,
     #[serde(default)]
     size: Option<SizeStat>,
     #[serde(default)]
@@ -272,6 +299,24 @@ impl<'de> Deserialize<'de> for MetricGlob {
             return Err(de::Error::custom("`metric` is empty; expected a metric name or glob such as `api/*`"));
         }
         NamePattern::new(&text).map(MetricGlob).map_err(de::Error::custom)
+    }
+}
+
+/// `stat:` of a result budget. Its own type so that a typo lists the result stats only, and
+/// points bundle sizes at `size:` (issue 14.23).
+struct ResultStat(Stat);
+
+impl<'de> Deserialize<'de> for ResultStat {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let results = || Stat::ALL.iter().filter(|s| !s.is_size()).map(|s| s.name()).collect::<Vec<_>>().join(", ");
+        match Stat::ALL.iter().find(|s| s.name() == text) {
+            Some(s) if s.is_size() => {
+                Err(de::Error::custom(format!("`{text}` is a bundle size; write `size: {text}` instead of `stat:`")))
+            }
+            Some(s) => Ok(ResultStat(*s)),
+            None => Err(de::Error::custom(format!("unknown stat `{text}`; expected one of {}", results()))),
+        }
     }
 }
 
@@ -317,6 +362,10 @@ impl<'de> Deserialize<'de> for Regression {
             serde_yaml::Value::String(s) => {
                 parse_percent(&s).map(|v| Regression(Some(v))).map_err(|e| de::Error::custom(format!("{e} (or `off`)")))
             }
+            // The found value first: the caret goes under the first quoted text (issue 14.23).
+            serde_yaml::Value::Number(n) => {
+                Err(de::Error::custom(format!("found `{n}`; expected a percentage such as `{n}%`, or `off`")))
+            }
             _ => Err(de::Error::custom("expected a percentage such as `10%`, or `off`")),
         }
     }
@@ -341,11 +390,20 @@ pub fn load(path: &Path) -> Result<Budgets> {
 
 /// Parses and validates budgets-file text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
+    let fail = |line: usize, column: Option<usize>, message: String| Error::Budgets {
+        file: path.to_path_buf(),
+        problems: vec![problem(text, line, column, message)],
+    };
     if text.trim().is_empty() {
-        return Err(Error::input(
-            path,
-            Place::Whole,
-            "the budgets file is empty; expected `version: 1` and `budgets:`",
+        return Err(fail(0, None, "the budgets file is empty; expected `version: 1` and `budgets:`".into()));
+    }
+    if let Some((line, column)) = too_deep(text, MAX_NESTING) {
+        return Err(fail(
+            line,
+            Some(column),
+            format!(
+                "nested more than {MAX_NESTING} levels deep (the limit for budgets files); a budgets file needs 4 or 5"
+            ),
         ));
     }
     let raw: RawFile = serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))?;
@@ -402,7 +460,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         }
         budgets.push(Budget {
             metric: b.metric.0,
-            stat: b.stat.or(b.size.map(|s| s.0)),
+            measure: b.measure.map(|m| m.0),
+            stat: b.stat.map(|s| s.0).or(b.size.map(|s| s.0)),
             max,
             min,
             regression,
@@ -417,7 +476,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         if r.path.trim().is_empty() {
             problems
                 .push((result_lines.get(i).copied().unwrap_or(0), "`path` is empty; expected a file or glob".into()));
-        } else if let Err(e) = crate::globs::expand_braces(&r.path) {
+        } else if let Err(e) = crate::globs::check_file_pattern(
+            r.path.split_once(':').filter(|(f, _)| format_by_name(f).is_some()).map_or(&r.path, |(_, p)| p),
+        ) {
             problems.push((result_lines.get(i).copied().unwrap_or(0), e));
         }
         results.push(ResultSpec { pattern: r.path, format: r.format.map(|f| f.0), prefix: r.prefix });
@@ -445,7 +506,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         }
         let exclude = b.exclude.map(OneOrMany::into_vec).unwrap_or_default();
         for p in paths.iter().chain(&exclude) {
-            if let Err(e) = crate::globs::expand_braces(p.trim_start_matches('!')) {
+            if let Err(e) = crate::globs::check_file_pattern(p.trim_start_matches('!')) {
                 problems.push((line, e));
             }
         }
@@ -472,28 +533,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         if let Some(StripHashField(strip)) = b.strip_hash {
             spec.strip_hash = strip;
         }
+        if b.metafile.as_deref().is_some_and(|m| m.trim().is_empty()) {
+            problems
+                .push((line, "`metafile` is empty; expected the path of esbuild's metafile (or leave it out)".into()));
+        }
         spec.metafile = b.metafile.map(PathBuf::from);
         bundles.push(spec);
     }
 
     if !problems.is_empty() {
-        let message = problems
-            .iter()
-            .map(|(line, problem)| match line {
-                0 => problem.clone(),
-                l => format!("line {l}: {problem}\n{}", snippet(text, *l, None)),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        return Err(Error::input(
-            path,
-            Place::Whole,
-            format!(
-                "{} problem{} in the budgets file:\n{message}",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            ),
-        ));
+        let problems = problems.into_iter().map(|(line, message)| problem(text, line, None, message)).collect();
+        return Err(Error::Budgets { file: path.to_path_buf(), problems });
     }
     Ok(Budgets { path: path.to_path_buf(), results, bundles, defaults, budgets })
 }
@@ -501,14 +551,70 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
 fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Error {
     // yaml_serde appends " at line L column C"; we show the place ourselves, with the line.
     let message = e.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-    let Some(loc) = e.location() else { return Error::input(path, Place::Whole, message) };
-    let (line, column) = refine_location(text, &message, loc.line(), loc.column());
-    Error::input(
-        path,
-        Place::Line { line, column: Some(column) },
-        format!("{message}\n{}", snippet(text, line, Some(column))),
-    )
+    let message = humane(message.split(" at line ").next().unwrap_or(&message));
+    let problem = match e.location() {
+        None => problem(text, 0, None, message),
+        Some(loc) => {
+            let (line, column) = refine_location(text, &message, loc.line(), loc.column());
+            problem(text, line, Some(column), message)
+        }
+    };
+    Error::Budgets { file: path.to_path_buf(), problems: vec![problem] }
+}
+
+/// serde names our private types in its messages ("expected struct RawResult"); say what a
+/// reader would write instead (issue 14.23).
+fn humane(message: &str) -> String {
+    [
+        ("struct RawFile", "a mapping with `version: 1` and `budgets:`"),
+        ("struct RawResult", "a result entry such as `- path: bench.json`"),
+        ("struct RawBundle", "a bundle such as `- name: web` with `path: dist/**/*.js`"),
+        ("struct RawDefaults", "a mapping such as `regression: 10%`"),
+        ("struct RawBudget", "a budget such as `- metric: \"api/*\"` with `max: 200ms`"),
+        ("enum OneOrMany", "a glob or a list of globs"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (from, to)| m.replace(from, to))
+}
+
+/// Deepest nesting of a budgets file; real ones need 4 or 5. Checked on the text before the
+/// YAML parser sees it: a flow list nested 100,000 deep took it 49 s (issue 14.11).
+pub const MAX_NESTING: usize = 64;
+
+/// The place (line, column) where flow nesting (`[`, `{`) or block indentation first goes
+/// deeper than `limit`, if it does. Quoted scalars and comments are skipped.
+fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut flow = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if flow == 0 && indent / 2 > limit {
+            return Some((i + 1, 1));
+        }
+        let mut quote: Option<char> = None;
+        for (col, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    if flow > limit {
+                        return Some((i + 1, col + 1));
+                    }
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// A problem at `line` (0: none) with the line itself and a caret under `column`.
+fn problem(text: &str, line: usize, column: Option<usize>, message: String) -> Problem {
+    let snippet = if line == 0 { String::new() } else { snippet(text, line, column) };
+    Problem { line, column, message, snippet }
 }
 
 /// yaml_serde places errors raised by our own value checks (units, globs, formats) at the

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 pub const SUMMARY_LIMIT: usize = 1_000_000;
 
 /// Escapes a workflow command's message (GitHub's `escapeData`).
+/// `##[` is broken too: the legacy command form is obeyed anywhere in a line.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace("##[", "##\u{2060}[")
 }
 
 /// Escapes a workflow command's property value (GitHub's `escapeProperty`).
@@ -49,8 +50,9 @@ pub fn annotation(level: Level, file: Option<&str>, line: Option<usize>, title: 
             props.push(format!("line={l}"));
         }
     }
-    props.push(format!("title={}", escape_property(title)));
-    format!("::{command} {}::{}", props.join(","), escape_data(message))
+    // Names reach titles and messages: no terminal escapes or reordering in the log.
+    props.push(format!("title={}", escape_property(&crate::escape::visible(title))));
+    format!("::{command} {}::{}", props.join(","), escape_data(&crate::escape::visible(message)))
 }
 
 /// Appends `text` to a runner file (summary, outputs), creating it if needed.

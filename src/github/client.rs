@@ -6,42 +6,12 @@
 //! its typed helpers send comment updates as POST (GitHub wants PATCH), and its built-in retry
 //! repeats POSTs at once without backoff. Retries are ours, in [`super::retry`].
 
-use std::time::Duration;
-
 use http::header::ACCEPT;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::http::{ApiError, Response, DEFAULT_REQUEST_TIMEOUT};
 use super::retry::{self, Attempt, RetryPolicy};
-
-/// A failed call, classified for the publishing logic.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    /// HTTP status, `None` when no response arrived (connection refused, timeout).
-    pub status: Option<u16>,
-    pub message: String,
-    /// The request may have been carried out although we got no success answer (5xx, timeout):
-    /// a POST must not be blindly repeated.
-    pub uncertain: bool,
-}
-
-impl ApiError {
-    /// A token without the permission (fork PRs get a read-only token; a workflow may lack
-    /// `pull-requests: write` / `statuses: write` / `checks: write`).
-    pub fn is_permission(&self) -> bool {
-        matches!(self.status, Some(403) if !self.message.to_lowercase().contains("rate limit"))
-            || self.message.contains("Resource not accessible by integration")
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.status {
-            Some(s) => write!(f, "HTTP {s}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
 
 /// An issue comment as far as we need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,14 +129,6 @@ impl Octocrab {
     }
 }
 
-/// A response that made it back.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: String,
-}
-
 fn describe_transport(e: &octocrab::Error) -> String {
     // The Display of octocrab's service errors is terse; the source chain says what happened.
     let mut text = e.to_string();
@@ -253,9 +215,6 @@ impl GitHubApi for Octocrab {
         self.json(http::Method::PATCH, &format!("{}/check-runs/{id}", self.repo_path), Some(request), true).map(|_| ())
     }
 }
-
-/// How long one request may take before we call it lost.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {

@@ -4,18 +4,7 @@
 
 use super::client::{ApiError, Comment, GitHubApi};
 
-/// When to comment on a pull request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CommentMode {
-    /// Every run.
-    Always,
-    /// When something deserves a reviewer's eye: a violation, a warning, a notable change
-    /// (improved, new, over a limit within noise), or a bundle file that changed.
-    Changes,
-    /// Only for violations and warnings.
-    Violations,
-    Never,
-}
+pub use crate::outcome::CommentMode;
 
 /// The hidden marker that identifies this gate's comment.
 pub fn marker(gate_id: &str) -> String {

@@ -27,6 +27,9 @@ pub struct Context {
     /// The branch this run measured (the PR head branch, or the pushed branch).
     pub branch: Option<String>,
     pub run_id: Option<String>,
+    /// The repository's default branch, from the event payload: the fallback baseline branch
+    /// when the base branch has no runs stored.
+    pub default_branch: Option<String>,
     pub workspace: Option<PathBuf>,
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
@@ -51,6 +54,14 @@ struct Event {
     pull_request: Option<EventPullRequest>,
     #[serde(default)]
     after: Option<String>,
+    #[serde(default)]
+    repository: Option<EventRepository>,
+}
+
+#[derive(Deserialize)]
+struct EventRepository {
+    #[serde(default)]
+    default_branch: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +73,8 @@ struct EventPullRequest {
 
 #[derive(Deserialize)]
 struct EventRef {
+    /// Needed of the head only; a hand-made payload for `--dry-run` may leave it out of the base.
+    #[serde(default)]
     sha: String,
     #[serde(rename = "ref")]
     git_ref: String,
@@ -118,6 +131,7 @@ impl Context {
             sha: get("GITHUB_SHA"),
             branch: get("GITHUB_HEAD_REF").or_else(|| get("GITHUB_REF_NAME")),
             run_id: get("GITHUB_RUN_ID"),
+            default_branch: None,
             workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
             step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
@@ -141,7 +155,15 @@ impl Context {
 
     fn apply_event(&mut self, path: &Path, is_pr: bool) -> Result<()> {
         let event: Event = from_json(path, &read_text(path)?)?;
+        self.default_branch = event.repository.and_then(|r| r.default_branch);
         match event.pull_request {
+            Some(pr) if pr.head.sha.is_empty() => {
+                return Err(Error::input(
+                    path,
+                    crate::error::Place::JsonPath("pull_request.head.sha".into()),
+                    "is missing; expected the PR head commit the status goes on",
+                ))
+            }
             Some(pr) => {
                 let from_fork = match (&pr.head.repo, &pr.base.repo) {
                     (Some(head), Some(base)) => head.full_name != base.full_name,

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod client;
 pub mod comment;
 pub mod context;
+pub mod http;
 pub mod retry;
 
 use std::path::{Path, PathBuf};
@@ -85,7 +86,7 @@ pub fn publish(ctx: &Context, report: &Report, full: &str, options: &Options) ->
     }
     let published = publish_api(ctx, report, full, options)?;
     if ctx.in_actions {
-        write_outputs(ctx, &verdict_name(report.verdict), report, options, published.comment_url.as_deref());
+        write_outputs(ctx, report.verdict.name(), report, options, published.comment_url.as_deref());
     }
     Ok(())
 }
@@ -97,9 +98,12 @@ pub fn publish_error(ctx: &Context, message: &str, options: &Options) {
         return;
     }
     if let Some(path) = ctx.step_summary.as_ref().filter(|_| ctx.in_actions) {
+        // Not a ``` fence: a name holding ``` would close it and the rest would render as
+        // Markdown (issue 14.8). HTML-escaped, mentions and links broken, in <pre>.
+        let text: Vec<String> = message.lines().map(crate::escape::markdown_pre).collect();
         report_runner_error(actions::append(
             path,
-            &format!("## ⛔ budgetgate could not decide\n\n```\n{message}\n```\n"),
+            &format!("## ⛔ budgetgate could not decide\n\n<pre>\n{}\n</pre>\n", text.join("\n")),
         ));
     }
     if options.status {
@@ -125,15 +129,6 @@ pub fn publish_error(ctx: &Context, message: &str, options: &Options) {
             report_runner_error(actions::append(path, &actions::outputs(&pairs)));
         }
     }
-}
-
-fn verdict_name(verdict: Verdict) -> String {
-    match verdict {
-        Verdict::Pass => "pass",
-        Verdict::Warn => "warn",
-        Verdict::Fail => "fail",
-    }
-    .to_string()
 }
 
 fn write_outputs(ctx: &Context, verdict: &str, report: &Report, options: &Options, comment_url: Option<&str>) {
@@ -172,8 +167,11 @@ fn print_annotations(ctx: &Context, report: &Report, budgets_file: &Path) {
             Some(Severity::Warning) => Level::Warning,
             _ => Level::Notice,
         };
-        let title = format!("budgetgate: {} {}", row.metric, row.stat);
-        println!("{}", actions::annotation(level, Some(&file), row.budget_line, &title, &row.reason));
+        let title =
+            format!("budgetgate: {} {}", crate::model::display_name(&row.metric, row.measure.as_deref()), row.stat);
+        // Without a budgets file (`check --results …` alone) there is no file to point at.
+        let at = budgets_file.exists().then_some(file.as_str());
+        println!("{}", actions::annotation(level, at, row.budget_line, &title, &row.reason));
     }
     for u in &report.unmatched_budgets {
         let message = format!("the budget for `{}` matched no metric", u.metric);
@@ -182,10 +180,15 @@ fn print_annotations(ctx: &Context, report: &Report, budgets_file: &Path) {
 }
 
 fn api_for(ctx: &Context, options: &Options) -> Result<Box<dyn GitHubApi>, String> {
-    let (owner, repo) = ctx.owner_repo().ok_or("GITHUB_REPOSITORY is not set")?;
     if options.dry_run {
-        return Ok(Box::new(DryRun));
+        // The routes as they would be called; placeholders only where the runner gave nothing.
+        let repo_path = match ctx.owner_repo() {
+            Some((owner, repo)) => format!("/repos/{owner}/{repo}"),
+            None => "/repos/OWNER/REPO (GITHUB_REPOSITORY is not set)".to_string(),
+        };
+        return Ok(Box::new(DryRun { api_url: ctx.api_url.clone(), repo_path }));
     }
+    let (owner, repo) = ctx.owner_repo().ok_or("GITHUB_REPOSITORY is not set")?;
     let token = ctx.token.as_deref().ok_or(
         "no token: pass `github-token` to the action (its default is `${{ github.token }}`) or set GITHUB_TOKEN",
     )?;
@@ -295,7 +298,7 @@ fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) ->
             }
         );
         println!("{}", actions::annotation(Level::Warning, None, None, "budgetgate: missing permissions", &message));
-        eprintln!("budgetgate: warning: {message}");
+        eprintln!("budgetgate: warning: {}", crate::escape::log_text(&message));
     }
     Ok(published)
 }
@@ -362,7 +365,7 @@ fn publish_check_run(
 fn warn_publish(what: &str, e: &ApiError) {
     let message = format!("could not publish the {what}: {e}. The gate's verdict and exit code are unchanged.");
     println!("{}", actions::annotation(Level::Warning, None, None, "budgetgate", &message));
-    eprintln!("budgetgate: warning: {message}");
+    eprintln!("budgetgate: warning: {}", crate::escape::log_text(&message));
 }
 
 fn truncate(text: &str, limit: usize) -> String {
@@ -375,47 +378,48 @@ fn truncate(text: &str, limit: usize) -> String {
 }
 
 /// `--dry-run`: prints each request instead of sending it (and reads nothing from GitHub).
-struct DryRun;
+struct DryRun {
+    api_url: String,
+    repo_path: String,
+}
 
 impl DryRun {
-    fn show(method: &str, path: String, body: Option<&serde_json::Value>) {
-        println!("[dry-run] {method} {path}");
+    fn show(&self, method: &str, route: &str, body: Option<&serde_json::Value>) {
+        let mut text = format!("[dry-run] {method} {}{}{route}", self.api_url, self.repo_path);
         if let Some(body) = body {
-            let text = serde_json::to_string_pretty(body).unwrap_or_default();
-            for line in text.lines().take(40) {
-                println!("[dry-run]   {line}");
+            let json = serde_json::to_string_pretty(body).unwrap_or_default();
+            for line in json.lines().take(40) {
+                text.push_str(&format!("\n[dry-run]   {line}"));
             }
         }
+        // The bodies quote benchmark names: keep the log lines inert.
+        println!("{}", crate::escape::log_text(&text));
     }
 }
 
 impl GitHubApi for DryRun {
     fn list_comments(&self, pr: u64) -> Result<Vec<client::Comment>, ApiError> {
-        Self::show("GET", format!("/repos/{{owner}}/{{repo}}/issues/{pr}/comments (all pages; none assumed)"), None);
+        self.show("GET", &format!("/issues/{pr}/comments?per_page=100 (all pages; none assumed)"), None);
         Ok(Vec::new())
     }
     fn create_comment(&self, pr: u64, body: &str) -> Result<client::Comment, ApiError> {
-        Self::show("POST", format!("/repos/{{owner}}/{{repo}}/issues/{pr}/comments"), Some(&json!({ "body": body })));
+        self.show("POST", &format!("/issues/{pr}/comments"), Some(&json!({ "body": body })));
         Ok(client::Comment { id: 0, body: body.into(), html_url: String::new() })
     }
     fn update_comment(&self, id: u64, body: &str) -> Result<client::Comment, ApiError> {
-        Self::show("PATCH", format!("/repos/{{owner}}/{{repo}}/issues/comments/{id}"), Some(&json!({ "body": body })));
+        self.show("PATCH", &format!("/issues/comments/{id}"), Some(&json!({ "body": body })));
         Ok(client::Comment { id, body: body.into(), html_url: String::new() })
     }
     fn create_status(&self, sha: &str, status: &StatusRequest) -> Result<(), ApiError> {
-        Self::show(
-            "POST",
-            format!("/repos/{{owner}}/{{repo}}/statuses/{sha}"),
-            Some(&serde_json::to_value(status).unwrap_or_default()),
-        );
+        self.show("POST", &format!("/statuses/{sha}"), Some(&serde_json::to_value(status).unwrap_or_default()));
         Ok(())
     }
     fn create_check_run(&self, request: &serde_json::Value) -> Result<u64, ApiError> {
-        Self::show("POST", "/repos/{owner}/{repo}/check-runs".into(), Some(request));
+        self.show("POST", "/check-runs", Some(request));
         Ok(0)
     }
     fn update_check_run(&self, id: u64, request: &serde_json::Value) -> Result<(), ApiError> {
-        Self::show("PATCH", format!("/repos/{{owner}}/{{repo}}/check-runs/{id}"), Some(request));
+        self.show("PATCH", &format!("/check-runs/{id}"), Some(request));
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::client::{ApiError, Response};
+use super::http::{ApiError, Response, DEFAULT_REQUEST_TIMEOUT};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -22,7 +22,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            request_timeout: super::client::DEFAULT_REQUEST_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             total: Duration::from_secs(120),
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(20),

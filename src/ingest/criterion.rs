@@ -89,7 +89,6 @@ impl Format for Criterion {
         let id: BenchmarkId = from_json(&id_path, &crate::error::read_text(&id_path)?)?;
 
         let mut metric = Metric::new(id.full_id, NS, Direction::LowerIsBetter)
-            .at(".")
             // Criterion's headline ("time: [lo est hi]") is the slope estimate when it sampled
             // linearly, the mean otherwise.
             .with_stat(Stat::Value, estimates.slope.as_ref().unwrap_or(&estimates.mean).point_estimate)
@@ -117,6 +116,14 @@ impl Format for Criterion {
                         &sample_path,
                         format!("iters[{i}]"),
                         format!("is {iters}, expected a positive iteration count"),
+                    ));
+                }
+                // Blame sample.json itself, not the estimates.json beside it (issue 14.23).
+                if !time.is_finite() || *time < 0.0 {
+                    return Err(at(
+                        &sample_path,
+                        format!("times[{i}]"),
+                        format!("is {time}, expected a time of zero or more ns"),
                     ));
                 }
                 metric.samples.push(time / iters);

@@ -111,8 +111,8 @@ mod tests {
 
     #[test]
     fn bench_events_with_throughput() {
-        assert_eq!(detected("libtest-json/many.json"), "libtest-json");
-        let metrics = read_as("libtest-json", "libtest-json/many.json");
+        assert_eq!(detected("libtest/many.json"), "libtest-json");
+        let metrics = read_as("libtest-json", "libtest/many.json");
         assert_eq!(metrics.len(), 4);
         let fib = find(&metrics, "fib_20");
         assert_eq!((fib.unit.as_str(), fib.stat(Stat::Value)), ("ns", Some(21466.491313559323)));
@@ -122,10 +122,10 @@ mod tests {
 
     #[test]
     fn failures_are_left_out_and_bad_lines_say_where() {
-        assert_eq!(detected("libtest-json/failed.json"), "libtest-json");
-        let metrics = read_as("libtest-json", "libtest-json/failed.json");
+        assert_eq!(detected("libtest/failed.json"), "libtest-json");
+        let metrics = read_as("libtest-json", "libtest/failed.json");
         assert_eq!(metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["works"]);
-        let path = fixture("libtest-json/failed.json");
+        let path = fixture("libtest/failed.json");
         let only_failed: String =
             std::fs::read_to_string(&path).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
         let err = LibtestJson.parse(&path, &only_failed).unwrap_err().to_string();

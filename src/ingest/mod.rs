@@ -5,18 +5,37 @@
 //! failure always explains itself instead of falling through to "unknown format".
 
 mod asv;
+mod autocannon;
+mod benchmarkdotnet;
+mod benchmarkjs;
+mod benchmarkluau;
+mod bmf;
 mod catch2;
 mod catch2_xml;
+mod console_time;
 mod criterion;
 mod criterion_text;
 mod custom_json;
+mod dart;
+mod dhat;
 mod go;
 mod google_benchmark;
+mod gungraun;
+mod gungraun_json;
 mod hyperfine;
+mod jmh;
+mod julia;
+mod k6;
 mod libtest;
 mod libtest_json;
+mod lighthouse;
 pub mod native;
 mod pytest_benchmark;
+mod ruby;
+mod size_limit;
+mod tinybench;
+mod vitest;
+mod webpack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +56,10 @@ pub trait Format: Sync {
     fn detect(&self, path: &Path, text: &str) -> bool;
     /// Reads every metric in the file, in canonical units, or says what is wrong and where.
     fn parse(&self, path: &Path, text: &str) -> Result<Vec<Metric>>;
+    /// Whether a file of this format may hold no results at all (then it is not an error).
+    fn may_be_empty(&self) -> bool {
+        true
+    }
 }
 
 /// Every format, in detection order (most specific first).
@@ -45,14 +68,33 @@ pub static FORMATS: &[&dyn Format] = &[
     &hyperfine::Hyperfine,
     &pytest_benchmark::PytestBenchmark,
     &google_benchmark::GoogleBenchmark,
+    &jmh::Jmh,
+    &benchmarkdotnet::BenchmarkDotNet,
+    &k6::K6,
+    &julia::Julia,
+    &lighthouse::Lighthouse,
+    &autocannon::Autocannon,
+    &vitest::Vitest,
+    &webpack::Webpack,
+    &size_limit::SizeLimit,
+    &tinybench::Tinybench,
+    &benchmarkjs::BenchmarkJs,
     &libtest_json::LibtestJson,
+    &dhat::Dhat,
     &native::Native,
+    &bmf::Bmf,
+    &gungraun::Gungraun,
+    &ruby::Ruby,
+    &dart::Dart,
+    &benchmarkluau::BenchmarkLuau,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
     &go::Go,
     &criterion_text::CriterionText,
     &libtest::Libtest,
+    // Last: `label: 12.3ms` lines are the most generic text shape.
+    &console_time::ConsoleTime,
     &catch2::Catch2,
     &catch2_xml::Catch2Xml,
     &asv::Asv,
@@ -76,16 +118,39 @@ pub struct ResultSpec {
 }
 
 impl ResultSpec {
-    /// Parses the CLI form `GLOB` or `FORMAT:GLOB`. A Windows drive letter (`C:\...`) is not a
-    /// format, so only known format names are split off.
-    pub fn from_cli(arg: &str, default_format: Option<&str>) -> ResultSpec {
+    /// Parses the CLI form `GLOB` or `FORMAT:GLOB`. A Windows drive letter (`C:\\...`) is not a
+    /// format; a word before `:` that is no format, where no such file exists, is a mistyped
+    /// format (`hyperfin:out.json`), not a path (issue 14.20).
+    pub fn from_cli(arg: &str, default_format: Option<&str>) -> Result<ResultSpec> {
         if let Some((head, tail)) = arg.split_once(':') {
-            if format_by_name(head).is_some() {
-                return ResultSpec { pattern: tail.to_string(), format: Some(head.to_string()), prefix: None };
+            if let Some(format) = format_by_name(head) {
+                return Ok(ResultSpec {
+                    pattern: tail.to_string(),
+                    format: Some(format.name().to_string()),
+                    prefix: None,
+                });
+            }
+            let looks_like_a_name =
+                head.len() > 1 && head.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if looks_like_a_name && !Path::new(arg).exists() {
+                return Err(Error::Usage(format!(
+                    "--results `{arg}`: unknown format `{head}`{}; `budgetgate formats` lists them",
+                    suggest_format(head).map(|f| format!(", did you mean `{f}`?")).unwrap_or_default()
+                )));
             }
         }
-        ResultSpec { pattern: arg.to_string(), format: default_format.map(str::to_string), prefix: None }
+        Ok(ResultSpec { pattern: arg.to_string(), format: default_format.map(str::to_string), prefix: None })
     }
+}
+
+/// The known format name closest to a mistyped one, if any is close.
+pub fn suggest_format(name: &str) -> Option<&'static str> {
+    FORMATS
+        .iter()
+        .map(|f| (strsim::jaro_winkler(&name.to_lowercase(), &f.name().to_lowercase()), f.name()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 /// Reads every file the specs match; an empty match is an error because a benchmark step that
@@ -106,7 +171,7 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
         };
         let files = globs::find_files(&spec.pattern)?;
         if files.is_empty() {
-            return Err(Error::Usage(format!(
+            return Err(Error::NoMatch(format!(
                 "results `{}` matched no file (working directory {}); did the benchmark step run and write its output there?",
                 spec.pattern,
                 std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
@@ -119,15 +184,18 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
                 }
                 let key = (metric.name.clone(), metric.measure.clone());
                 if let Some(first) = seen.get(&key) {
-                    return Err(Error::input(
-                        &file,
-                        Place::Whole,
+                    // Within one file a prefix cannot help: it would prefix both (issue 14.23).
+                    let advice = if *first == file {
+                        "appears twice in this file; a benchmark name must be unique within its tool's output"
+                            .to_string()
+                    } else {
                         format!(
-                            "metric `{}` was already read from {}; give one of the entries a `prefix:` so names stay unique",
-                            metric.display_name(),
+                            "was already read from {}; give one of the `results:` entries a `prefix:` so names stay unique",
                             first.display()
-                        ),
-                    ));
+                        )
+                    };
+                    let place = metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
+                    return Err(Error::input(&file, place, format!("metric `{}` {advice}", metric.display_name())));
                 }
                 seen.insert(key, file.clone());
                 metrics.push(metric);
@@ -146,9 +214,17 @@ pub fn read_file(path: &Path, forced: Option<&'static dyn Format>) -> Result<Vec
         None => detect(path, &text)?,
     };
     let mut metrics = format.parse(path, &text)?;
+    if metrics.is_empty() && !format.may_be_empty() {
+        return Err(Error::input(
+            path,
+            Place::Whole,
+            format!("holds no benchmark results (read as {}); did the benchmarks run?", format.name()),
+        ));
+    }
     for metric in &mut metrics {
         validate(path, metric)?;
         stats::summarize_samples(metric);
+        validate_summary(path, metric)?;
         metric.source = Some(Source { file: path.display().to_string(), format: format.name().to_string() });
     }
     Ok(metrics)
@@ -163,12 +239,53 @@ fn detect(path: &Path, text: &str) -> Result<&'static dyn Format> {
             path,
             Place::Whole,
             format!(
-                "cannot tell which tool wrote this file; name the format with `FORMAT:{}` or `format:` (known: {})",
+                "cannot tell which tool wrote this file{}. Name the format with `FORMAT:{}` or `format:` \
+                 (`budgetgate formats` lists them), or convert it to budgetgate's own JSON \
+                 ({{\"metrics\": [{{\"name\": \"…\", \"unit\": \"ms\", \"stats\": {{\"value\": 1.5}}}}]}}, \
+                 as `budgetgate parse` prints it)",
+                looks_like(text).map(|what| format!(" (it looks like {what})")).unwrap_or_default(),
                 path.display(),
-                known_format_names()
             ),
         )
     })
+}
+
+/// A guess at what a file is, for the message when no format claims it.
+fn looks_like(text: &str) -> Option<&'static str> {
+    let head = head(text, 8192).trim_start();
+    let json = head.starts_with('{') || head.starts_with('[');
+    let guesses: [(bool, &str); 6] = [
+        (json && head.contains("\"machine_info\"") && head.contains("\"benchmarks\""), "pytest-benchmark JSON"),
+        (json && head.contains("\"context\"") && head.contains("\"benchmarks\""), "Google Benchmark JSON"),
+        (head.lines().any(|l| l.starts_with("Benchmark") && l.contains("ns/op")), "`go test -bench` output"),
+        (
+            json && head.contains("\"brotli\"") || head.contains("\"size\"") && head.contains("\"passed\""),
+            "size-limit JSON",
+        ),
+        (
+            head.starts_with("<?xml") || head.starts_with('<'),
+            "XML or HTML, which no supported tool writes as its result",
+        ),
+        (json, "JSON of a tool budgetgate does not read"),
+    ];
+    guesses.into_iter().find(|(yes, _)| *yes).map(|(_, what)| what)
+}
+
+/// Rejects summaries that overflowed (finite samples such as 1e300 whose squares do not fit):
+/// nothing that reaches a baseline may be unreadable by the next run (issue 14.4).
+fn validate_summary(path: &Path, metric: &Metric) -> Result<()> {
+    match metric.stats.iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(()),
+        Some((stat, _)) => Err(Error::input(
+            path,
+            metric.origin.clone().map_or(Place::Whole, Place::JsonPath),
+            format!(
+                "metric `{}`: its samples are too large to summarize ({stat} overflows); expected values a \
+                 benchmark can measure",
+                metric.display_name()
+            ),
+        )),
+    }
 }
 
 /// Rejects numbers no tool can mean (NaN, infinite, negative durations or sizes) before they
@@ -177,6 +294,10 @@ fn validate(path: &Path, metric: &Metric) -> Result<()> {
     use crate::units::{dimension, human, Dimension};
     let nonnegative = matches!(dimension(&metric.unit), Dimension::Duration | Dimension::Size);
     let place = || metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
+    // Every format through here: a name our own `parse` output could not carry back (issue 14.23).
+    if metric.name.trim().is_empty() {
+        return Err(Error::input(path, place(), "a benchmark's name is empty or only whitespace; expected its name"));
+    }
     for (stat, value) in &metric.stats {
         if !value.is_finite() || (nonnegative && *value < 0.0) {
             return Err(Error::input(
@@ -265,5 +386,113 @@ pub(crate) mod test_support {
             let names: Vec<String> = metrics.iter().map(Metric::display_name).collect();
             panic!("no metric `{display_name}`; read: {names:?}")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fixture folder → the format its files are written in. A folder missing here fails the
+    /// test, so a new format's fixtures join the table when they land.
+    const FIXTURE_FORMATS: &[(&str, &str)] = &[
+        ("criterion", "criterion"),
+        ("hyperfine", "hyperfine"),
+        ("github-action-benchmark", "github-action-benchmark"),
+        ("jmh", "jmh"),
+        ("benchmarkdotnet", "benchmarkdotnet"),
+        ("k6", "k6"),
+        ("julia", "julia"),
+        ("bmf", "bmf"),
+        ("dhat", "dhat"),
+        ("gungraun", "gungraun"),
+        ("ruby", "ruby"),
+        ("dart", "dart"),
+        ("benchmarkluau", "benchmarkluau"),
+        ("autocannon", "autocannon"),
+        ("benchmarkjs", "benchmarkjs"),
+        ("criterion-text", "criterion-text"),
+        ("go", "go"),
+        ("google-benchmark", "google-benchmark"),
+        ("libtest", "libtest"),
+        ("lighthouse", "lighthouse"),
+        ("pytest-benchmark", "pytest-benchmark"),
+        ("size-limit", "size-limit"),
+        ("tinybench", "tinybench"),
+        ("vitest", "vitest"),
+        ("webpack", "webpack"),
+        ("asv", "asv"),
+        ("catch2", "catch2"),
+        ("catch2-xml", "catch2-xml"),
+        ("console-time", "console-time"),
+    ];
+
+    /// Files whose format is not their folder's: (folder, file name ending, format).
+    const OTHER_FORMAT_IN_FOLDER: &[(&str, &str, &str)] = &[
+        // `cargo bench -- -Z unstable-options --format json` output beside libtest's text.
+        ("libtest", ".json", "libtest-json"),
+    ];
+
+    /// Folders of fixtures that are not result files of one format.
+    const NOT_RESULT_FOLDERS: &[&str] = &["bundle"];
+
+    /// Files and folders inside a format's folder that are not its result files: notes, git
+    /// settings (`.gitattributes` keeping a CRLF fixture's bytes), the sources that made the
+    /// fixtures, and captured console logs.
+    fn is_not_a_result(path: &Path) -> bool {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        name == "README.md"
+            || name.starts_with('.')
+            || name.ends_with(".console.txt")
+            || path.components().any(|c| c.as_os_str() == "bench-source")
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !is_not_a_result(&path) {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_fixture_is_detected_as_the_format_of_its_folder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut wrong = Vec::new();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let dir = entry.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let folder = dir.file_name().unwrap().to_string_lossy().to_string();
+            if NOT_RESULT_FOLDERS.contains(&folder.as_str()) {
+                continue;
+            }
+            let Some((_, format)) = FIXTURE_FORMATS.iter().find(|(f, _)| *f == folder) else {
+                panic!("fixtures/{folder}/ is in no table: add it to FIXTURE_FORMATS or NOT_RESULT_FOLDERS");
+            };
+            let mut files = Vec::new();
+            walk(&dir, &mut files);
+            assert!(!files.is_empty(), "fixtures/{folder}/ has no result file");
+            for file in files {
+                checked += 1;
+                let file_name = file.file_name().unwrap().to_string_lossy().to_string();
+                let format = OTHER_FORMAT_IN_FOLDER
+                    .iter()
+                    .find(|(f, ending, _)| *f == folder && file_name.ends_with(ending))
+                    .map_or(*format, |(_, _, other)| *other);
+                let text = read_text(&file).unwrap();
+                let got = detect(&file, &text).map(|f| f.name()).unwrap_or("(none)");
+                if got != format {
+                    wrong.push(format!("{} detected as {got}, expected {format}", file.display()));
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} fixtures checked");
+        assert!(wrong.is_empty(), "detection order or a detector is wrong:\n{}", wrong.join("\n"));
     }
 }

@@ -7,8 +7,9 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, UndefinedBehavior};
 
-use super::{escape, Report};
+use super::Report;
 use crate::error::{Error, Place, Result};
+use crate::escape;
 use crate::units::{human, signed_percent, BYTES};
 
 /// The built-in template, embedded so the binary needs no files beside it.
@@ -26,32 +27,32 @@ pub fn render(report: &Report, template: Option<&Path>) -> Result<String> {
     env.set_debug(true);
     env.set_fuel(Some(FUEL));
     env.set_syntax(SyntaxConfig::builder().keep_trailing_newline(true).build().expect("default delimiters are valid"));
-    env.add_filter("md", |text: Value| -> String {
-        if text.is_none() || text.is_undefined() {
-            return String::new();
-        }
-        escape::markdown(&text.to_string())
+    // Filters refuse undefined input: `{{ r.curent | human(r.unit) }}` must be an error under
+    // strict undefined behaviour, not a quiet `—` (issue 14.21).
+    env.add_filter("md", |text: Value| -> Result<String, minijinja::Error> {
+        defined(&text, "md")?;
+        Ok(if text.is_none() { String::new() } else { escape::markdown(&text.to_string()) })
     });
-    env.add_filter("human", |value: Option<f64>, unit: String| -> String {
-        value.map_or_else(|| "—".to_string(), |v| human(v, &unit))
+    env.add_filter("human", |value: Value, unit: String| -> Result<String, minijinja::Error> {
+        Ok(number(&value, "human")?.map_or_else(|| "—".to_string(), |v| human(v, &unit)))
     });
-    env.add_filter("size", |value: Option<f64>| -> String {
-        value.map_or_else(|| "—".to_string(), |v| human(v, BYTES))
+    env.add_filter("size", |value: Value| -> Result<String, minijinja::Error> {
+        Ok(number(&value, "size")?.map_or_else(|| "—".to_string(), |v| human(v, BYTES)))
     });
-    env.add_filter("signed_size", |value: Option<f64>| -> String {
-        match value {
+    env.add_filter("signed_size", |value: Value| -> Result<String, minijinja::Error> {
+        Ok(match number(&value, "signed_size")? {
             Some(v) if v > 0.0 => format!("+{}", human(v, BYTES)),
             Some(v) if v < 0.0 => format!("-{}", human(-v, BYTES)),
             Some(_) => "±0 B".to_string(),
             None => "—".to_string(),
-        }
+        })
     });
-    env.add_filter("percent", |value: Option<f64>| -> String {
-        match value {
+    env.add_filter("percent", |value: Value| -> Result<String, minijinja::Error> {
+        Ok(match number(&value, "percent")? {
             Some(v) if v.is_finite() => signed_percent(v),
             Some(_) => "new".to_string(),
             None => "—".to_string(),
-        }
+        })
     });
 
     let (name, source, file) = match template {
@@ -73,6 +74,31 @@ pub fn render(report: &Report, template: Option<&Path>) -> Result<String> {
     env.add_template_owned(name.clone(), source).map_err(template_error)?;
     let template = env.get_template(&name).map_err(template_error)?;
     template.render(Value::from(Serde(report))).map_err(template_error)
+}
+
+/// An error for a filter given an undefined value (a misspelt field, most likely).
+fn defined(value: &Value, filter: &str) -> Result<(), minijinja::Error> {
+    match value.is_undefined() {
+        true => Err(minijinja::Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            format!("the `{filter}` filter got an undefined value (a misspelt field?)"),
+        )),
+        false => Ok(()),
+    }
+}
+
+/// A filter's numeric input: `None` for null (no value), an error for undefined or non-numbers.
+fn number(value: &Value, filter: &str) -> Result<Option<f64>, minijinja::Error> {
+    defined(value, filter)?;
+    if value.is_none() {
+        return Ok(None);
+    }
+    f64::try_from(value.clone()).map(Some).map_err(|_| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("the `{filter}` filter expects a number, got `{value}`"),
+        )
+    })
 }
 
 /// Length as GitHub's limits count it, erring high: UTF-16 code units.

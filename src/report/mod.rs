@@ -2,7 +2,6 @@
 //! its renderings for people (Markdown comment, terminal table).
 
 pub mod bundles;
-pub mod escape;
 pub mod markdown;
 pub mod terminal;
 
@@ -15,23 +14,7 @@ use crate::model::RunContext;
 /// Version of the JSON report's shape; bumped only with a migration note in the README.
 pub const REPORT_VERSION: u32 = 1;
 
-/// Which severities fail the job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum FailOn {
-    Error,
-    Warning,
-    Never,
-}
-
-/// Overall outcome: the worst severity broken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Warn,
-    Fail,
-}
+pub use crate::outcome::{FailOn, Verdict};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -127,10 +110,7 @@ impl Report {
         } else {
             Verdict::Pass
         };
-        let exit_code = match (fail_on, verdict) {
-            (FailOn::Never, _) | (_, Verdict::Pass) | (FailOn::Error, Verdict::Warn) => crate::check::EXIT_PASS,
-            _ => crate::check::EXIT_VIOLATION,
-        };
+        let exit_code = verdict.exit_code(fail_on);
         let mut report = Report {
             version: REPORT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -158,6 +138,15 @@ impl Report {
         }
         if c.warnings > 0 {
             parts.push(plural(c.warnings, "warning", "warnings"));
+        }
+        // Rows read but judged by nothing: no budget named them and there was no baseline.
+        let compared = self.rows.iter().filter(|r| r.budget.is_some() || r.baseline.is_some()).count();
+        if parts.is_empty() && compared == 0 && !self.rows.is_empty() {
+            return format!(
+                "nothing was compared: {} read, no budget names {} and there is no baseline",
+                plural(c.metrics, "metric", "metrics"),
+                if c.metrics == 1 { "it" } else { "them" }
+            );
         }
         if parts.is_empty() {
             let checks = self.rows.len();

@@ -1,5 +1,6 @@
-//! The table `check` prints: violations first, then notable rows, then (when short) the rest.
-//! Colour only on a terminal; `NO_COLOR` and `CLICOLOR` are honoured by anstream.
+//! The table `check` prints: a header, violations first, then notable rows, then (when short)
+//! the rest; budgets that matched nothing; notes; the verdict. Colour only on a terminal;
+//! `NO_COLOR` and `CLICOLOR` are honoured by anstream. Every name is escaped for the log.
 
 use std::io::Write;
 
@@ -7,14 +8,20 @@ use anstyle::{AnsiColor, Style};
 
 use super::{Report, Verdict};
 use crate::budget::evaluate::{Row, Status};
-use crate::units::{human, signed_percent};
+use crate::error::Result;
+use crate::escape::log_field;
+use crate::model::display_name;
+use crate::units::human;
 
 /// Passing rows are listed one by one only up to this many; beyond, they are counted.
 const MAX_PASSING_LISTED: usize = 40;
+/// Names longer than this are shortened in the middle, so the columns stay aligned (the
+/// reports carry them whole).
+const MAX_NAME_WIDTH: usize = 48;
 
-pub fn print(report: &Report) -> std::io::Result<()> {
+pub fn print(report: &Report) -> Result<()> {
     let mut out = anstream::stdout().lock();
-    write_table(&mut out, report)
+    write_table(&mut out, report).and_then(|()| out.flush()).map_err(crate::stdout::classify)
 }
 
 fn style(status: Status) -> Style {
@@ -39,30 +46,39 @@ fn label(status: Status) -> &'static str {
     }
 }
 
-/// Names come from result files: never let them move the cursor or recolour the terminal.
-fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+/// `a-very-long…-name`: keeps both ends, which is where benchmark names differ.
+fn fit_width(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    let keep = width - 1;
+    let (head, tail) = (keep / 2, keep - keep / 2);
+    chars[..head].iter().chain(std::iter::once(&'…')).chain(&chars[chars.len() - tail..]).collect()
 }
 
 pub fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let passing = report.rows.iter().filter(|r| r.severity.is_none() && !r.notable).count();
     let listed: Vec<&Row> =
         report.rows.iter().filter(|r| r.severity.is_some() || r.notable || passing <= MAX_PASSING_LISTED).collect();
-    let width = listed.iter().map(|r| printable(&r.metric).chars().count()).max().unwrap_or(6).clamp(6, 60);
-    for row in &listed {
+    let names: Vec<String> = listed
+        .iter()
+        .map(|r| fit_width(&log_field(&display_name(&r.metric, r.measure.as_deref())), MAX_NAME_WIDTH))
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max("METRIC".len());
+    if !listed.is_empty() {
+        writeln!(out, "{:<8} {:<width$} {:<6} {:>10}  WHY", "STATUS", "METRIC", "STAT", "CURRENT")?;
+    }
+    for (row, name) in listed.iter().zip(&names) {
         let s = style(row.status);
         let current = row.current.map_or("—".into(), |v| human(v, &row.unit));
-        let change =
-            row.change.map_or(String::new(), |c| if c.is_finite() { signed_percent(c) } else { String::new() });
         writeln!(
             out,
-            "{s}{:<8}{s:#} {:<width$} {:<6} {:>12} {:>8}  {}",
+            "{s}{:<8}{s:#} {name:<width$} {:<6} {:>10}  {}",
             label(row.status),
-            printable(&row.metric),
             row.stat.name(),
             current,
-            change,
-            printable(&row.reason),
+            log_field(&row.reason),
         )?;
     }
     if listed.len() < report.rows.len() {
@@ -74,15 +90,28 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()>
     }
     for u in &report.unmatched_budgets {
         let s = style(Status::Warn);
-        writeln!(out, "{s}WARN{s:#}     budget `{}` (line {}) matched no metric", printable(&u.metric), u.line)?;
+        writeln!(out, "{s}WARN{s:#}     {}", log_field(&u.describe(report.counts.metrics)))?;
     }
     for note in &report.notes {
-        writeln!(out, "note: {}", printable(note))?;
+        writeln!(out, "note: {}", log_field(note))?;
     }
     let (s, word) = match report.verdict {
         Verdict::Fail => (style(Status::Fail), "FAIL"),
         Verdict::Warn => (style(Status::Warn), "WARN"),
         Verdict::Pass => (style(Status::Pass), "PASS"),
     };
-    writeln!(out, "\n{s}budgetgate: {word}{s:#}: {} (exit {})", report.headline, report.exit_code)
+    writeln!(out, "\n{s}budgetgate: {word}{s:#}: {} (exit {})", log_field(&report.headline), report.exit_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_keep_both_ends() {
+        assert_eq!(fit_width("short", 10), "short");
+        let cut = fit_width("criterion/group/a_really_long_benchmark_name/1024", 20);
+        assert_eq!(cut.chars().count(), 20);
+        assert!(cut.starts_with("criterion") && cut.ends_with("/1024"), "{cut}");
+    }
 }

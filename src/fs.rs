@@ -1,0 +1,192 @@
+//! Writing the files we produce (baselines, reports) so that nothing is ever half-written or
+//! lost, and so they behave like files any other tool would write:
+//!
+//! - a regular file is replaced atomically (temp file beside it, then rename), created with
+//!   the process umask applied (the Docker action runs as root; later steps of the job run as
+//!   the runner user and must still read them), and keeping an existing file's mode;
+//! - a symlink is followed and its target replaced the same way;
+//! - anything else (a FIFO, `/dev/stdout`, a device) is written through, since replacing it
+//!   with a regular file would leave its reader with nothing (issue 14.13);
+//! - missing parent folders are created (issue 14.14);
+//! - temp files left by a killed process are removed by the next write (issue 14.5).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Ending of our temp files' names, so stale ones can be told from anyone else's files.
+const TEMP_SUFFIX: &str = ".budgetgate-tmp";
+
+/// A temp file this old is left over from a killed process, whoever owns the target.
+pub const STALE_AFTER: Duration = Duration::from_secs(600);
+
+/// Writes `bytes` to `path` as described in the module docs.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_with_cleanup(path, bytes, STALE_AFTER)
+}
+
+/// [`write_atomically`], removing temp files of ours beside `path` older than `stale_after`.
+/// Callers holding a lock on `path` (the baseline store) pass zero: under the lock, every
+/// temp file of ours for it is a leftover.
+pub fn write_with_cleanup(path: &Path, bytes: &[u8], stale_after: Duration) -> Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, "cannot follow the symlink", e))?;
+            return write_with_cleanup(&target, bytes, stale_after);
+        }
+        if !meta.file_type().is_file() {
+            if meta.is_dir() {
+                return Err(Error::Usage(format!("{} is a folder; expected a file name to write", path.display())));
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .map_err(|e| Error::io(path, "cannot open for writing", e))?;
+            return file.write_all(bytes).map_err(|e| Error::io(path, "cannot write", e));
+        }
+    }
+    let dir = parent_dir(path);
+    create_dir_all(dir)?;
+    remove_stale_temps(path, stale_after);
+    let temp = temp_path(path);
+    let result = write_new(&temp, path, bytes)
+        .and_then(|()| std::fs::rename(&temp, path).map_err(|e| Error::io(path, "cannot replace", e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Creates `dir` and its parents, with the error naming the folder.
+pub fn create_dir_all(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the folder", e))
+}
+
+/// The folder a file is in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into())
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    parent_dir(path).join(format!(".{}.{:016x}{TEMP_SUFFIX}", file_name(path), fastrand::u64(..)))
+}
+
+/// Creates `temp` (never an existing file), with the mode `target` has or the umask gives,
+/// and writes and flushes `bytes`.
+fn write_new(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The kernel applies the umask to this, as for any file a tool creates.
+        options.mode(0o666);
+    }
+    let mut file = options.open(temp).map_err(|e| Error::io(parent_dir(temp), "cannot create a temporary file", e))?;
+    if let Ok(existing) = std::fs::metadata(target) {
+        file.set_permissions(existing.permissions())
+            .map_err(|e| Error::io(target, "cannot keep the file's mode", e))?;
+    }
+    file.write_all(bytes).map_err(|e| Error::io(target, "cannot write", e))?;
+    file.sync_all().map_err(|e| Error::io(target, "cannot flush", e))
+}
+
+/// Removes temp files of ours for `path` last modified at least `older_than` ago. Best effort:
+/// a file another process removed first, or cannot be removed, is not our error.
+fn remove_stale_temps(path: &Path, older_than: Duration) {
+    let prefix = format!(".{}.", file_name(path));
+    let Ok(entries) = std::fs::read_dir(parent_dir(path)) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|age| age >= older_than) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn regression_new_files_get_the_umask_mode_not_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        write_atomically(&path, b"{}").unwrap();
+        // The test process's umask is 022 or 002 on every CI we know; either way not 0600.
+        assert!(mode(&path) & 0o044 != 0, "mode {:o}", mode(&path));
+    }
+
+    #[test]
+    fn regression_an_existing_files_mode_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(mode(&path), 0o640);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn regression_a_symlink_is_followed_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.md");
+        let link = dir.path().join("link.md");
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn regression_a_device_is_written_through() {
+        // /dev/null is not a regular file: replacing it would need root and break the system.
+        write_atomically(Path::new("/dev/null"), b"x").unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+    }
+
+    #[test]
+    fn regression_missing_parent_folders_are_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".budgetgate/deep/baseline.json");
+        write_atomically(&path, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+    }
+
+    #[test]
+    fn regression_stale_temp_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let stale = dir.path().join(format!(".baseline.json.0123456789abcdef{TEMP_SUFFIX}"));
+        let foreign = dir.path().join(".baseline.json.keep");
+        std::fs::write(&stale, "half").unwrap();
+        std::fs::write(&foreign, "theirs").unwrap();
+        write_with_cleanup(&path, b"{}", Duration::ZERO).unwrap();
+        assert!(!stale.exists());
+        assert!(foreign.exists(), "files that are not our temp files stay");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+    }
+}
