@@ -1,9 +1,9 @@
 //! airspeed velocity (asv): the console output of `asv run` (and `asv continuous`):
 //! `[ 35.00%] ··· benchmarks.TimeSuite.time_keys        11.1±0.01μs`.
 //!
-//! Format: asv 0.6 `asv/results.py` (`format_benchmark_result`, `_format_benchmark_result`),
+//! Format: asv 0.6.6 `asv/results.py` (`format_benchmark_result`, `_format_benchmark_result`),
 //! `asv/util.py` (`human_value`, `human_file_size`, `format_text_table`) and asv_runner's
-//! `human_time`, https://github.com/airspeed-velocity/asv/blob/v0.6.4/asv/results.py
+//! `human_time`, https://github.com/airspeed-velocity/asv/blob/v0.6.6/asv/results.py
 //!
 //! Each figure is asv's result, the median of its samples (the `±` part is half the interquartile
 //! range, not a standard deviation, and is not read): `time_*` in canonical ns, `mem_*` and
