@@ -1,4 +1,4 @@
-//! airspeed velocity (asv): the console output of `asv run` (and `asv continuous`):
+//! airspeed velocity (asv): the console output of `asv run` (one commit; `asv continuous` runs two):
 //! `[ 35.00%] ··· benchmarks.TimeSuite.time_keys        11.1±0.01μs`.
 //!
 //! Format: asv 0.6.6 `asv/results.py` (`format_benchmark_result`, `_format_benchmark_result`),
