@@ -132,11 +132,21 @@ impl Format for Asv {
         let mut found: Vec<Found> = Vec::new();
         let mut failed = Vec::new();
         let mut env = String::new();
+        let mut commits = 0;
         let mut i = 0;
         while i < lines.len() {
             let number = i + 1;
             i += 1;
             let Some((depth, rest)) = progress(lines[number - 1]) else { continue };
+            if depth == 1 && rest.starts_with("For ") && rest.contains(" commit ") {
+                commits += 1;
+                if commits > 1 {
+                    let message = "asv ran more than one commit here, so each benchmark is in the file twice; \
+                                   the gate reads one run: `asv run HEAD^!`";
+                    return Err(Error::input(path, Place::Line { line: number, column: None }, message));
+                }
+                continue;
+            }
             if depth == 2 {
                 if let Some(e) = rest.strip_prefix("Benchmarking ") {
                     env = e.trim().to_string();
@@ -300,6 +310,14 @@ mod tests {
             find(&read_as("asv", "asv/one.txt"), "benchmarks.TimeSuite.time_keys").stat(Stat::Value),
             3320.0
         ));
+    }
+
+    #[test]
+    fn several_commits_are_refused() {
+        let text = "[  0.00%] · For project commit 4238c44d <master>:\n[ 50.00%] ··· benchmarks.time_x     1.0±0.1μs\n\
+                    [ 50.00%] · For project commit 1111aaaa <master>:\n[100.00%] ··· benchmarks.time_x     1.1±0.1μs\n";
+        let err = Asv.parse(Path::new("asv.txt"), text).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("more than one commit"), "{err}");
     }
 
     #[test]
