@@ -4,6 +4,7 @@
 //! file's content) is kept apart from parsing so that `FORMAT:PATH` can skip it, and so a parse
 //! failure always explains itself instead of falling through to "unknown format".
 
+mod asv;
 mod autocannon;
 mod benchmarkdotnet;
 mod benchmarkjs;
@@ -96,6 +97,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &console_time::ConsoleTime,
     &catch2::Catch2,
     &catch2_xml::Catch2Xml,
+    &asv::Asv,
 ];
 
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
@@ -419,9 +421,10 @@ mod tests {
         ("tinybench", "tinybench"),
         ("vitest", "vitest"),
         ("webpack", "webpack"),
-        ("console-time", "console-time"),
+        ("asv", "asv"),
         ("catch2", "catch2"),
         ("catch2-xml", "catch2-xml"),
+        ("console-time", "console-time"),
     ];
 
     /// Files whose format is not their folder's: (folder, file name ending, format).
@@ -433,12 +436,13 @@ mod tests {
     /// Folders of fixtures that are not result files of one format.
     const NOT_RESULT_FOLDERS: &[&str] = &["bundle"];
 
-    /// Files and folders inside a format's folder that are not its result files: notes, the
-    /// sources that made the fixtures, and captured console logs.
+    /// Files and folders inside a format's folder that are not its result files: notes, git
+    /// settings (`.gitattributes` keeping a CRLF fixture's bytes), the sources that made the
+    /// fixtures, and captured console logs.
     fn is_not_a_result(path: &Path) -> bool {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         name == "README.md"
-            || name == ".gitattributes"
+            || name.starts_with('.')
             || name.ends_with(".console.txt")
             || path.components().any(|c| c.as_os_str() == "bench-source")
     }
