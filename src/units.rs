@@ -184,6 +184,10 @@ pub fn parse_percent(text: &str) -> Result<f64, String> {
 
 /// Formats a canonical value for people: `212 ms`, `1.23 µs`, `48.2 kB`, `1,431,759 ops/s`.
 pub fn human(value: f64, canonical_unit: &str) -> String {
+    // Byte rates (MB/s from Go, bytes_per_second from Google Benchmark) scale as sizes do.
+    if canonical_unit == "B/s" {
+        return format!("{}/s", human(value, BYTES));
+    }
     match dimension(canonical_unit) {
         Dimension::Duration => {
             let abs = value.abs();
@@ -309,6 +313,7 @@ mod tests {
         assert_eq!(human(0.3239, NS), "324 ps");
         assert_eq!(human(1_431_759.0, "ops/s"), "1431759 ops/s");
         assert_eq!(human(90.0, ""), "90");
+        assert_eq!(human(124_533_410_000.0, "B/s"), "125 GB/s");
         assert_eq!(signed_percent(0.142), "+14.2%");
         assert_eq!(signed_percent(-0.031), "-3.1%");
     }
