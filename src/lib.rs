@@ -19,6 +19,7 @@ pub mod globs;
 pub mod ingest;
 pub mod init;
 pub mod model;
+pub mod noise;
 pub mod outcome;
 pub mod plan;
 pub mod report;

@@ -31,7 +31,7 @@ fn outputs_are_the_ones_the_binary_writes() {
     let action = action_yml();
     let mut outputs: Vec<&str> = action["outputs"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
     outputs.sort();
-    assert_eq!(outputs, ["comment-url", "report-json", "verdict", "violations", "warnings"]);
+    assert_eq!(outputs, ["comment-url", "inconclusive", "report-json", "verdict", "violations", "warnings"]);
 }
 
 #[test]

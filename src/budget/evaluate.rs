@@ -14,8 +14,7 @@ use crate::baseline::Comparison;
 use crate::error::{Error, Problem, Result};
 use crate::globs::NamePattern;
 use crate::model::{Direction, Metric, Stat};
-use crate::stats::{history_p_value, welch_p_value, Summary};
-use crate::units::{human, sig3, signed_percent, QuantityKind};
+use crate::units::{human, sig3, QuantityKind};
 
 /// What happened to one (metric, stat, budget).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -29,6 +28,9 @@ pub enum Status {
     Missing,
     /// A budget at `info` severity is broken: reported, never failing.
     Notice,
+    /// Over the regression limit, but within the noise the base branch's history shows: re-run
+    /// the benchmarks to decide (the `inconclusive` step output counts these).
+    Inconclusive,
     /// Better than the baseline by more than the regression limit, and significant.
     Improved,
     /// Not in the baseline.
@@ -36,21 +38,7 @@ pub enum Status {
     Pass,
 }
 
-/// Which test decided whether a change vs the baseline is real.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Test {
-    /// No baseline comparison was made.
-    None,
-    /// The change alone was compared with the limit (no spread known on either side).
-    Threshold,
-    /// Welch's t-test on both sides' mean, standard deviation and sample count.
-    Welch,
-    /// A z-score of this run against the spread of the baseline's history.
-    History,
-    /// An exact measurement (sizes): no noise, any change counts.
-    Exact,
-}
+pub use crate::noise::Test;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -72,7 +60,24 @@ pub struct Row {
     /// 1-based line of the budget in the budgets file.
     pub budget_line: Option<usize>,
     pub test: Test,
+    /// The calibrated p-value of the change (history test), adjusted for false discoveries
+    /// across the run's rows (Benjamini–Hochberg); `null` where no test applies.
     pub p_value: Option<f64>,
+    /// The same before the adjustment.
+    pub p_raw: Option<f64>,
+    /// The change's interval at the configured confidence, `[low, high]` as fractions.
+    pub change_interval: Option<[f64; 2]>,
+    /// The statistics the p-value tested (the judged one, and `min` where contention is
+    /// resisted).
+    pub tested: Vec<Stat>,
+    /// Runs of the base branch's history the test used (the window since the last change
+    /// point), and the runs stored.
+    pub history_runs: Option<usize>,
+    pub history_stored: Option<usize>,
+    /// Between-run coefficient of variation seen in that window.
+    pub noise_cv: Option<f64>,
+    /// Welch's p-value on the two runs' own samples: within-run noise only, never deciding.
+    pub within_run_p: Option<f64>,
     pub reason: String,
     /// Worth a reader's eye though not a violation: improved, new, or over the limit but
     /// within noise.
@@ -106,6 +111,7 @@ pub struct Evaluation {
 pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Evaluation {
     let baseline = comparison.map(BaselineIndex::new);
     let mut rows = Vec::new();
+    let mut drafts = Vec::new();
     let mut unmatched = Vec::new();
     let mut budgeted = vec![false; metrics.len()];
 
@@ -117,7 +123,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             }
             matched = true;
             budgeted[i] = true;
-            rows.push(evaluate_one(budgets, Some(budget), metric, baseline.as_ref()));
+            drafts.push(draft(budgets, Some(budget), metric, baseline.as_ref()));
         }
         if !matched {
             unmatched.push(unmatched_budget(budget, metrics));
@@ -127,7 +133,15 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // group total carries the default regression check, and a 300-byte file growing by 40
     // bytes must not fail a PR by default. They are all listed in the group's table.
     for (metric, _) in metrics.iter().zip(&budgeted).filter(|(m, b)| !**b && m.part_of.is_none()) {
-        rows.push(evaluate_one(budgets, None, metric, baseline.as_ref()));
+        drafts.push(draft(budgets, None, metric, baseline.as_ref()));
+    }
+    // False discoveries controlled across every row that has a calibrated p-value.
+    let raw: Vec<f64> = drafts.iter().filter_map(|d| d.judgement.as_ref().and_then(|j| j.p_value)).collect();
+    let mut adjusted = crate::noise::fdr::benjamini_hochberg(&raw).into_iter();
+    let tested = raw.len();
+    for d in drafts {
+        let p = d.judgement.as_ref().and_then(|j| j.p_value).and_then(|_| adjusted.next());
+        rows.push(decide(budgets, d, p, tested));
     }
     if let Some(index) = &baseline {
         let current: HashSet<Key> = metrics.iter().map(key).collect();
@@ -247,22 +261,18 @@ fn key(metric: &Metric) -> Key<'_> {
 /// The baseline's metrics by name, plus each metric's history, built once per evaluation.
 struct BaselineIndex<'a> {
     comparison: &'a Comparison,
-    newest: HashMap<Key<'a>, &'a Metric>,
     history: Vec<HashMap<Key<'a>, &'a Metric>>,
 }
 
 impl<'a> BaselineIndex<'a> {
     fn new(comparison: &'a Comparison) -> Self {
         let by_name = |run: &'a crate::model::Run| run.metrics.iter().map(|m| (key(m), m)).collect::<HashMap<_, _>>();
-        BaselineIndex {
-            comparison,
-            newest: by_name(&comparison.newest),
-            history: comparison.history.iter().map(by_name).collect(),
-        }
+        BaselineIndex { comparison, history: comparison.history.iter().map(by_name).collect() }
     }
 
-    fn history_values(&self, metric: &Metric, stat: Stat) -> Vec<f64> {
-        self.history.iter().filter_map(|run| run.get(&key(metric)).and_then(|m| m.stat(stat))).collect()
+    /// This metric in every stored run of the branch that has it, oldest first.
+    fn history_of(&self, metric: &Metric) -> Vec<&'a Metric> {
+        self.history.iter().filter_map(|run| run.get(&key(metric)).copied()).collect()
     }
 }
 
@@ -276,14 +286,35 @@ fn default_stat(metric: &Metric) -> Stat {
         .unwrap_or(Stat::Value)
 }
 
-fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, baseline: Option<&BaselineIndex>) -> Row {
+/// A row with its numbers and the noise model's judgement, before the false-discovery
+/// adjustment across rows decides what is significant.
+struct Draft<'a> {
+    row: Row,
+    budget: Option<&'a Budget>,
+    severity: Severity,
+    regression: Option<f64>,
+    judgement: Option<crate::noise::Judgement>,
+    /// Absolute limits broken, and notes on those kept.
+    broken: Vec<String>,
+    notes: Vec<String>,
+    /// Not in the baseline at all.
+    is_new: bool,
+    branch: String,
+}
+
+fn draft<'a>(
+    budgets: &Budgets,
+    budget: Option<&'a Budget>,
+    metric: &Metric,
+    baseline: Option<&BaselineIndex>,
+) -> Draft<'a> {
     let defaults = &budgets.defaults;
     let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
     let severity = budget.map_or(defaults.severity, |b| b.severity);
     let regression = budget.map_or(defaults.regression, |b| b.regression);
     let unit = metric.unit.clone();
     let show = |v: f64| human(v, &unit);
-    let mut row = Row {
+    let row = Row {
         metric: metric.name.clone(),
         measure: metric.measure.clone(),
         stat,
@@ -301,143 +332,160 @@ fn evaluate_one(budgets: &Budgets, budget: Option<&Budget>, metric: &Metric, bas
         budget_line: budget.map(|b| b.line),
         test: Test::None,
         p_value: None,
+        p_raw: None,
+        change_interval: None,
+        tested: Vec::new(),
+        history_runs: None,
+        history_stored: None,
+        noise_cv: None,
+        within_run_p: None,
         reason: String::new(),
         notable: false,
         samples: metric.n,
         source: metric.source.as_ref().map(|s| s.file.clone()),
     };
-    let Some(current) = row.current else {
-        let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
-        row.status = Status::Missing;
-        row.severity = Some(Severity::Warning.min(severity));
-        row.reason = format!("has no {stat} (it has {}); pick one of those with `stat:`", available.join(", "));
-        return row;
+    let mut d = Draft {
+        row,
+        budget,
+        severity,
+        regression,
+        judgement: None,
+        broken: Vec::new(),
+        notes: Vec::new(),
+        is_new: false,
+        branch: baseline.map(|b| b.comparison.branch.clone()).unwrap_or_default(),
     };
-
-    let mut broken: Vec<String> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    let Some(current) = d.row.current else {
+        let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
+        d.row.reason = format!("has no {stat} (it has {}); pick one of those with `stat:`", available.join(", "));
+        return d;
+    };
     let judged = stat_label(stat, metric.n);
     if let Some(b) = budget {
         if let Some(max) = b.max.filter(|m| current > m.value) {
-            broken.push(format!("{judged} {} > max {}", show(current), show(max.value)));
+            d.broken.push(format!("{judged} {} > max {}", show(current), show(max.value)));
         }
         if let Some(min) = b.min.filter(|m| current < m.value) {
-            broken.push(format!("{judged} {} < min {}", show(current), show(min.value)));
+            d.broken.push(format!("{judged} {} < min {}", show(current), show(min.value)));
         }
-        if broken.is_empty() {
+        if d.broken.is_empty() {
             match (b.max, b.min) {
-                (Some(max), _) => notes.push(format!("{judged} {} ≤ max {}", show(current), show(max.value))),
-                (None, Some(min)) => notes.push(format!("{judged} {} ≥ min {}", show(current), show(min.value))),
+                (Some(max), _) => d.notes.push(format!("{judged} {} ≤ max {}", show(current), show(max.value))),
+                (None, Some(min)) => d.notes.push(format!("{judged} {} ≥ min {}", show(current), show(min.value))),
                 (None, None) => {}
             }
         }
     }
-
-    let mut improved = false;
-    let mut is_new = false;
     if let Some(index) = baseline {
-        let branch = &index.comparison.branch;
-        match index.newest.get(&key(metric)).and_then(|old| old.stat(stat).map(|v| (old, v))) {
+        let history = index.history_of(metric);
+        let input = crate::noise::Input {
+            stat,
+            current: metric,
+            history: &history,
+            min_history: defaults.min_history,
+            confidence: defaults.confidence,
+        };
+        match crate::noise::judge(&input) {
             None => {
-                is_new = true;
-                notes.push(format!("new: not in the {branch} baseline"));
+                d.is_new = history.is_empty();
+                d.notes.push(match d.is_new {
+                    true => format!("new: not in the {} baseline", d.branch),
+                    false => format!("the {} baseline has no {stat} for it", d.branch),
+                });
             }
-            Some((old, base)) => {
-                row.baseline = Some(base);
-                let change = relative_change(base, current);
-                row.change = Some(change);
-                let worse = match metric.direction {
-                    Direction::LowerIsBetter => change,
-                    Direction::HigherIsBetter => -change,
-                };
-                let (test, p, history_runs) = significance(index, metric, old, stat, current, defaults);
-                row.test = test;
-                row.p_value = p;
-                let significant = p.is_none_or(|p| p < 1.0 - defaults.confidence);
-                let confidence = format!("{}%", sig3(defaults.confidence * 100.0));
-                let evidence = match (test, p) {
-                    (Test::Welch, Some(p)) => format!("Welch's t-test, {}", format_p(p)),
-                    (Test::History, Some(p)) => format!("z-score vs {history_runs} runs of history, {}", format_p(p)),
-                    (Test::Exact, _) => "exact measurement".to_string(),
-                    _ => "no spread known, plain threshold".to_string(),
-                };
-                let vs = format!("{} vs {branch} ({} → {})", signed_percent(change), show(base), show(current));
-                match regression {
-                    Some(limit) if worse > limit && significant => {
-                        let basis = match p {
-                            Some(_) => format!("significant at {confidence} ({evidence})"),
-                            None => evidence,
-                        };
-                        broken.push(format!("{vs}, limit {}%; {basis}", sig3(limit * 100.0)));
-                    }
-                    Some(limit) if worse > limit => {
-                        row.notable = true;
-                        notes.push(format!(
-                            "{vs} is over the {}% limit but within noise at {confidence} ({evidence})",
-                            sig3(limit * 100.0)
-                        ));
-                    }
-                    Some(limit) if -worse > limit && significant => {
-                        improved = true;
-                        notes.push(format!("{vs}: better by more than {}% ({evidence})", sig3(limit * 100.0)));
-                    }
-                    _ => notes.push(vs),
-                }
+            Some(j) => {
+                d.row.baseline = Some(j.centre);
+                d.row.change = Some(j.change);
+                d.row.test = j.test;
+                d.row.p_raw = j.p_value;
+                d.row.change_interval = j.interval.map(|(lo, hi)| [lo, hi]);
+                d.row.tested = j.tested.clone();
+                d.row.history_runs = (j.test == Test::History).then_some(j.window_runs);
+                d.row.history_stored = Some(j.history_runs);
+                d.row.noise_cv = j.cv;
+                d.row.within_run_p = j.within_run_p;
+                d.judgement = Some(j);
             }
         }
     }
+    d
+}
 
-    if broken.is_empty() {
-        row.notable |= improved || is_new;
-        row.status = if improved {
+/// Decides a row's status from its draft and its adjusted p-value (`tested` rows shared the
+/// adjustment).
+fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize) -> Row {
+    let defaults = &budgets.defaults;
+    let Some(current) = d.row.current else {
+        d.row.status = Status::Missing;
+        d.row.severity = Some(Severity::Warning.min(d.severity));
+        return d.row;
+    };
+    d.row.p_value = adjusted;
+    let confidence = format!("{}%", sig3(defaults.confidence * 100.0));
+    let mut improved = false;
+    let mut inconclusive = false;
+    if let Some(j) = &d.judgement {
+        let worse = match d.row.direction {
+            Direction::LowerIsBetter => j.change,
+            Direction::HigherIsBetter => -j.change,
+        };
+        // Without a calibrated test the limit decides alone (p is None).
+        let significant = adjusted.is_none_or(|p| p < 1.0 - defaults.confidence);
+        let evidence = j.evidence(adjusted, tested);
+        let vs = j.change_text(&d.branch, &d.row.unit, current);
+        let calibrated = adjusted.is_some();
+        match d.regression {
+            Some(limit) if worse > limit && significant => {
+                let basis = if calibrated { format!("significant at {confidence} ({evidence})") } else { evidence };
+                d.broken.push(format!("{vs}, limit {}%; {basis}", sig3(limit * 100.0)));
+            }
+            Some(limit) if worse > limit => {
+                inconclusive = true;
+                d.notes.push(format!(
+                    "{vs} is over the {}% limit but within noise at {confidence} ({evidence}); re-run to decide",
+                    sig3(limit * 100.0)
+                ));
+            }
+            Some(limit) if -worse > limit && significant => {
+                improved = true;
+                d.notes.push(format!("{vs}: better by more than {}% ({evidence})", sig3(limit * 100.0)));
+            }
+            Some(limit) if calibrated && significant && j.change != 0.0 => {
+                d.notes.push(format!(
+                    "{vs}: significant at {confidence} but within the {}% limit ({evidence})",
+                    sig3(limit * 100.0)
+                ));
+            }
+            _ => d.notes.push(format!("{vs} ({evidence})")),
+        }
+    }
+    if d.broken.is_empty() {
+        d.row.notable |= improved || d.is_new || inconclusive;
+        d.row.status = if inconclusive {
+            Status::Inconclusive
+        } else if improved {
             Status::Improved
-        } else if is_new {
+        } else if d.is_new {
             Status::New
         } else {
             Status::Pass
         };
-        row.reason = match (notes.is_empty(), budget) {
-            (false, _) => notes.join("; "),
+        d.row.reason = match (d.notes.is_empty(), d.budget) {
+            (false, _) => d.notes.join("; "),
             // A budget that only limits the change: nothing to compare with yet (issue 14.22).
             (true, Some(b)) => format!("no baseline yet to compare with ({})", b.describe()),
             (true, None) => "not compared: no budget names it and there is no baseline".to_string(),
         };
     } else {
-        row.status = match severity {
+        d.row.status = match d.severity {
             Severity::Error => Status::Fail,
             Severity::Warning => Status::Warn,
             Severity::Info => Status::Notice,
         };
-        row.severity = Some(severity);
-        row.reason = broken.join("; ");
+        d.row.severity = Some(d.severity);
+        d.row.reason = d.broken.join("; ");
     }
-    row
-}
-
-/// Which test applies, its p-value, and how many runs of history it judged by: Welch when both
-/// sides carry a spread, else the history z-score when the baseline has enough runs, else none
-/// (the threshold decides alone).
-fn significance(
-    index: &BaselineIndex,
-    metric: &Metric,
-    old: &Metric,
-    stat: Stat,
-    current: f64,
-    defaults: &super::Defaults,
-) -> (Test, Option<f64>, usize) {
-    if metric.exact {
-        return (Test::Exact, None, 0);
-    }
-    if let (Some(a), Some(b)) = (Summary::of(&old.stats, old.n), Summary::of(&metric.stats, metric.n)) {
-        if let Some(p) = welch_p_value(a, b) {
-            return (Test::Welch, Some(p), 0);
-        }
-    }
-    let history = index.history_values(metric, stat);
-    match history_p_value(&history, current, defaults.min_history) {
-        Some(p) => (Test::History, Some(p), history.len()),
-        None => (Test::Threshold, None, 0),
-    }
+    d.row
 }
 
 /// `p99 of 10 samples` where a tail statistic rests on few samples (with fewer than ~100,
@@ -446,26 +494,6 @@ fn stat_label(stat: Stat, n: Option<u64>) -> String {
     match (stat.quantile(), n) {
         (Some(q), Some(n)) if (n as f64) < 100.0 / (100.0 - q).max(0.1) * 10.0 => format!("{stat} of {n} samples"),
         _ => stat.to_string(),
-    }
-}
-
-fn relative_change(base: f64, current: f64) -> f64 {
-    if base == 0.0 {
-        if current == 0.0 {
-            0.0
-        } else {
-            f64::INFINITY.copysign(current)
-        }
-    } else {
-        (current - base) / base.abs()
-    }
-}
-
-fn format_p(p: f64) -> String {
-    if p < 0.0001 {
-        "p < 0.0001".into()
-    } else {
-        format!("p = {p:.4}")
     }
 }
 
@@ -495,6 +523,13 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
         budget_line: None,
         test: Test::None,
         p_value: None,
+        p_raw: None,
+        change_interval: None,
+        tested: Vec::new(),
+        history_runs: None,
+        history_stored: None,
+        noise_cv: None,
+        within_run_p: None,
         reason: format!(
             "in the {} baseline{commit}, not in this run: renamed, removed, or did the benchmark not run?",
             index.comparison.branch

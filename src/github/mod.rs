@@ -125,7 +125,12 @@ pub fn publish_error(ctx: &Context, message: &str, options: &Options) {
     }
     if ctx.in_actions {
         if let Some(path) = &ctx.output {
-            let pairs = [("verdict", "error".to_string()), ("violations", "0".into()), ("warnings", "0".into())];
+            let pairs = [
+                ("verdict", "error".to_string()),
+                ("violations", "0".into()),
+                ("warnings", "0".into()),
+                ("inconclusive", "0".into()),
+            ];
             report_runner_error(actions::append(path, &actions::outputs(&pairs)));
         }
     }
@@ -136,6 +141,8 @@ fn write_outputs(ctx: &Context, verdict: &str, report: &Report, options: &Option
     let pairs = [
         ("verdict", verdict.to_string()),
         ("violations", report.counts.violations.to_string()),
+        // Over a limit but within noise: a workflow can re-run the benchmarks on this.
+        ("inconclusive", report.counts.inconclusive.to_string()),
         ("warnings", report.counts.warnings.to_string()),
         // As later steps on the runner can open it: relative to the workspace (inside the
         // action's container the workspace is mounted elsewhere than on the runner).

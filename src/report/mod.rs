@@ -26,6 +26,8 @@ pub struct Counts {
     pub fail: usize,
     pub warn: usize,
     pub missing: usize,
+    /// Over a limit but within noise: a workflow may re-run the benchmarks to decide.
+    pub inconclusive: usize,
     pub notice: usize,
     pub improved: usize,
     pub new: usize,
@@ -95,6 +97,7 @@ impl Report {
                 Status::Fail => &mut counts.fail,
                 Status::Warn => &mut counts.warn,
                 Status::Missing => &mut counts.missing,
+                Status::Inconclusive => &mut counts.inconclusive,
                 Status::Notice => &mut counts.notice,
                 Status::Improved => &mut counts.improved,
                 Status::New => &mut counts.new,

@@ -27,7 +27,7 @@ pub fn print(report: &Report) -> Result<()> {
 fn style(status: Status) -> Style {
     let color = match status {
         Status::Fail => AnsiColor::Red,
-        Status::Warn | Status::Missing => AnsiColor::Yellow,
+        Status::Warn | Status::Missing | Status::Inconclusive => AnsiColor::Yellow,
         Status::Improved | Status::Pass => AnsiColor::Green,
         Status::New | Status::Notice => AnsiColor::Cyan,
     };
@@ -39,6 +39,7 @@ fn label(status: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::Warn => "WARN",
         Status::Missing => "MISSING",
+        Status::Inconclusive => "UNSURE",
         Status::Notice => "NOTICE",
         Status::Improved => "IMPROVED",
         Status::New => "NEW",
