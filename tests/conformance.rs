@@ -113,16 +113,6 @@ const ON_PURPOSE: &[(&str, &str, &str, Purpose, &str)] = &[
         Purpose::GomaxprocsDropped,
         "-GOMAXPROCS suffix dropped, as Go's benchfmt does",
     ),
-    // A failed benchmark stops the gate with the failure's line instead of gating on the
-    // benchmarks that happened to finish (Bencher reads those and drops the failed one).
-    ("bencher/rust/bench/failed.txt", "*", "*", Purpose::FileRefused, "a FAILED bench is an error naming its line"),
-    (
-        "bencher/rust/criterion/failed.txt",
-        "*",
-        "*",
-        Purpose::FileRefused,
-        "a panicking bench target is an error naming the panic's line",
-    ),
     // JMH params: Bencher drops them (two parameter sets of one benchmark would collide); we keep
     // them after the name as JMH's log prints them. six.json's names differ in their package.
     ("bencher/java/jmh/six.json", "*", "*", Purpose::ParamsAppended, "JMH params kept in the name"),
@@ -152,8 +142,6 @@ enum Purpose {
     ParamsAppended,
     /// Ours is the name without its trailing `-<GOMAXPROCS>`.
     GomaxprocsDropped,
-    /// The whole file is refused with an error; its benchmarks are not read on purpose.
-    FileRefused,
     Measure(&'static str),
     PerThousandOps,
     NotRead,
@@ -456,20 +444,15 @@ fn run() -> Option<Vec<FileReport>> {
             Ok(m) => m.first().and_then(|m| m.source.as_ref()).map_or("(none)".into(), |s| s.format.clone()),
             Err(_) => "(error)".into(),
         };
-        let refused = name_purpose(&relative, "*").filter(|(p, _)| matches!(p, Purpose::FileRefused));
         let outcomes = expected
             .iter()
             .map(|e| {
-                let label = e.label.clone();
-                let outcome = match (&read, refused) {
-                    (Err(_), Some((_, why))) => Outcome::NotReadOnPurpose(why),
-                    (read, _) => match read {
-                        Ok(metrics) => judge(e, metrics),
-                        Err(_) if e.measures.is_empty() => judge(e, &[]),
-                        Err(_) => Outcome::Missed("the file did not read".into()),
-                    },
+                let outcome = match &read {
+                    Ok(metrics) => judge(e, metrics),
+                    Err(_) if e.measures.is_empty() => judge(e, &[]),
+                    Err(_) => Outcome::Missed("the file did not read".into()),
                 };
-                (label, outcome)
+                (e.label.clone(), outcome)
             })
             .collect();
         let format = if known { format } else { format!("{format}; not in the expected files") };
