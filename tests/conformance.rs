@@ -447,13 +447,12 @@ fn run() -> Option<Vec<FileReport>> {
         let outcomes = expected
             .iter()
             .map(|e| {
-                let label = e.label.clone();
                 let outcome = match &read {
                     Ok(metrics) => judge(e, metrics),
                     Err(_) if e.measures.is_empty() => judge(e, &[]),
                     Err(_) => Outcome::Missed("the file did not read".into()),
                 };
-                (label, outcome)
+                (e.label.clone(), outcome)
             })
             .collect();
         let format = if known { format } else { format!("{format}; not in the expected files") };

@@ -165,7 +165,7 @@ fn measure_name(tool: &str, label: &str) -> Option<String> {
 }
 
 /// Removes ANSI SGR sequences (`ESC [ … m`) that gungraun writes on a colour terminal.
-fn strip_ansi(line: &str) -> String {
+pub(crate) fn strip_ansi(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars();
     while let Some(c) = chars.next() {

@@ -18,6 +18,7 @@ mod criterion_text;
 mod custom_json;
 mod dart;
 mod dhat;
+mod divan;
 mod go;
 mod google_benchmark;
 mod gungraun;
@@ -87,6 +88,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &ruby::Ruby,
     &dart::Dart,
     &benchmarkluau::BenchmarkLuau,
+    &divan::Divan,
     &custom_json::CUSTOM_DETECTED,
     &custom_json::CUSTOM_SMALLER,
     &custom_json::CUSTOM_BIGGER,
@@ -425,6 +427,7 @@ mod tests {
         ("catch2", "catch2"),
         ("catch2-xml", "catch2-xml"),
         ("console-time", "console-time"),
+        ("divan", "divan"),
     ];
 
     /// Files whose format is not their folder's: (folder, file name ending, format).
