@@ -431,22 +431,37 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
         };
         // Without a calibrated test the limit decides alone (p is None).
         let significant = adjusted.is_none_or(|p| p < 1.0 - defaults.confidence);
+        // The contention-resistant evidence (the minimum) must show the change beyond the
+        // limit too, in the same direction, before a row fails or improves.
+        let evidence_worse = j.evidence_change.map(|c| match d.row.direction {
+            Direction::LowerIsBetter => c,
+            Direction::HigherIsBetter => -c,
+        });
+        let beyond =
+            |limit: f64, worse: f64| evidence_worse.is_none_or(|e| e.signum() == worse.signum() && e.abs() > limit);
+        let minimum = |e: Option<f64>| {
+            e.map(|e| format!("; the minimum moved {}", crate::units::signed_percent(e))).unwrap_or_default()
+        };
         let evidence = j.evidence(adjusted, tested);
         let vs = j.change_text(&d.branch, &d.row.unit, current);
         let calibrated = adjusted.is_some();
         match d.regression {
-            Some(limit) if worse > limit && significant => {
+            Some(limit) if worse > limit && significant && beyond(limit, worse) => {
                 let basis = if calibrated { format!("significant at {confidence} ({evidence})") } else { evidence };
                 d.broken.push(format!("{vs}, limit {}%; {basis}", sig3(limit * 100.0)));
             }
             Some(limit) if worse > limit => {
                 inconclusive = true;
+                let why = match beyond(limit, worse) {
+                    true => format!("within noise at {confidence}"),
+                    false => format!("not in the minimum{} (a loaded runner?)", minimum(j.evidence_change)),
+                };
                 d.notes.push(format!(
-                    "{vs} is over the {}% limit but within noise at {confidence} ({evidence}); re-run to decide",
+                    "{vs} is over the {}% limit but {why} ({evidence}); re-run to decide",
                     sig3(limit * 100.0)
                 ));
             }
-            Some(limit) if -worse > limit && significant => {
+            Some(limit) if -worse > limit && significant && beyond(limit, -worse) => {
                 improved = true;
                 d.notes.push(format!("{vs}: better by more than {}% ({evidence})", sig3(limit * 100.0)));
             }

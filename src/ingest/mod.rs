@@ -437,7 +437,8 @@ mod tests {
     ];
 
     /// Folders of fixtures that are not result files of one format.
-    const NOT_RESULT_FOLDERS: &[&str] = &["bundle"];
+    // `noise/` holds criterion and hyperfine runs for the noise model's calibration (tests/noise_calibration.rs).
+    const NOT_RESULT_FOLDERS: &[&str] = &["bundle", "noise"];
 
     /// Files and folders inside a format's folder that are not its result files: notes, git
     /// settings (`.gitattributes` keeping a CRLF fixture's bytes), the sources that made the
