@@ -76,7 +76,8 @@ pub struct Row {
     pub history_stored: Option<usize>,
     /// Between-run coefficient of variation seen in that window.
     pub noise_cv: Option<f64>,
-    /// Welch's p-value on the two runs' own samples: within-run noise only, never deciding.
+    /// With short history: the change against the two runs' own sample spread (within-run
+    /// noise only); a row over the limit fails only when it is significant.
     pub within_run_p: Option<f64>,
     pub reason: String,
     /// Worth a reader's eye though not a violation: improved, new, or over the limit but
@@ -429,9 +430,12 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             Direction::LowerIsBetter => j.change,
             Direction::HigherIsBetter => -j.change,
         };
-        // Without a calibrated test the limit decides alone (p is None).
-        let significant = adjusted.is_none_or(|p| p < 1.0 - defaults.confidence);
-        // The contention-resistant evidence (the minimum) must show the change beyond the
+        // Without a calibrated test the limit decides (p is None) — but a change that does not
+        // even stand out from the two runs' own sample noise is not one the limit can judge.
+        let alpha = 1.0 - defaults.confidence;
+        let within_run_noise = adjusted.is_none() && j.within_run_p.is_some_and(|p| p >= alpha);
+        let significant = adjusted.is_none_or(|p| p < alpha) && !within_run_noise;
+        // The contention-resistant evidence (the minimum, for a rate the maximum) must show the change beyond the
         // limit too, in the same direction, before a row fails or improves.
         let evidence_worse = j.evidence_change.map(|c| match d.row.direction {
             Direction::LowerIsBetter => c,
@@ -439,8 +443,9 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
         });
         let beyond =
             |limit: f64, worse: f64| evidence_worse.is_none_or(|e| e.signum() == worse.signum() && e.abs() > limit);
+        let evidence_name = if d.row.direction == Direction::HigherIsBetter { "maximum" } else { "minimum" };
         let minimum = |e: Option<f64>| {
-            e.map(|e| format!("; the minimum moved {}", crate::units::signed_percent(e))).unwrap_or_default()
+            e.map(|e| format!("; the {evidence_name} moved {}", crate::units::signed_percent(e))).unwrap_or_default()
         };
         let evidence = j.evidence(adjusted, tested);
         let vs = j.change_text(&d.branch, &d.row.unit, current);
@@ -452,9 +457,12 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             }
             Some(limit) if worse > limit => {
                 inconclusive = true;
-                let why = match beyond(limit, worse) {
-                    true => format!("within noise at {confidence}"),
-                    false => format!("not in the minimum{} (a loaded runner?)", minimum(j.evidence_change)),
+                let why = match (beyond(limit, worse), within_run_noise) {
+                    (false, _) => {
+                        format!("not in the {evidence_name}{} (a loaded runner?)", minimum(j.evidence_change))
+                    }
+                    (true, true) => "within the runs' own sample noise".to_string(),
+                    (true, false) => format!("within noise at {confidence}"),
                 };
                 d.notes.push(format!(
                     "{vs} is over the {}% limit but {why} ({evidence}); re-run to decide",

@@ -31,6 +31,11 @@ struct BenchmarkResult {
     /// Absent in exports of hyperfine before 1.6.
     #[serde(default)]
     times: Option<Vec<f64>>,
+    /// Mean user and system CPU seconds per run of the command.
+    #[serde(default)]
+    user: Option<f64>,
+    #[serde(default)]
+    system: Option<f64>,
 }
 
 const NS_PER_S: f64 = 1e9;
@@ -75,7 +80,21 @@ impl Format for Hyperfine {
             if let Some(times) = result.times {
                 metric.samples = times.iter().map(|t| t * NS_PER_S).collect();
             }
+            // CPU time (user + system) hardly moves when the runner is loaded, where wall time
+            // does: identical code measured 92–105 ms of CPU while its mean wall time ranged
+            // 110–549 ms (fixtures/noise). A budget can name it with `measure: cpu-time`.
+            let cpu = match (result.user, result.system) {
+                (Some(user), Some(system)) => Some(
+                    Metric::new(metric.name.clone(), NS, Direction::LowerIsBetter)
+                        .measure(crate::model::measures::CPU_TIME)
+                        .at(format!("results[{i}].user"))
+                        .with_stat(Stat::Value, (user + system) * NS_PER_S)
+                        .with_stat(Stat::Mean, (user + system) * NS_PER_S),
+                ),
+                _ => None,
+            };
             metrics.push(metric);
+            metrics.extend(cpu);
         }
         Ok(metrics)
     }
@@ -90,7 +109,9 @@ mod tests {
     fn two_commands_in_seconds_become_nanoseconds() {
         assert_eq!(detected("hyperfine/two_commands.json"), "hyperfine");
         let metrics = read_as("hyperfine", "hyperfine/two_commands.json");
-        assert_eq!(metrics.len(), 2);
+        assert_eq!(metrics.len(), 4, "wall time and cpu-time of each command");
+        let cpu = find(&metrics, "sleep 0.01 [cpu-time]");
+        assert!(cpu.stat(Stat::Value).is_some_and(|v| v > 0.0 && v < 10e6), "{cpu:?}");
         let fast = find(&metrics, "sleep 0.01");
         assert_eq!(fast.unit, "ns");
         assert_eq!(fast.n, Some(10));
