@@ -5,8 +5,6 @@
 //! regression in an unbudgeted benchmark is not missed; they are listed either way so the
 //! report shows everything that was read.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Serialize;
 
 use super::file::{Budget, Budgets, Severity};
@@ -110,7 +108,7 @@ pub struct Evaluation {
 /// Errors only when a budget cannot apply to a metric it matches (a size limit on a timing):
 /// that is a mistake in the budgets file, not a verdict.
 pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Evaluation {
-    let baseline = comparison.map(BaselineIndex::new);
+    let baseline = comparison.map(|c| BaselineIndex::new(c, metrics));
     let mut rows = Vec::new();
     let mut drafts = Vec::new();
     let mut unmatched = Vec::new();
@@ -124,7 +122,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             }
             matched = true;
             budgeted[i] = true;
-            drafts.push(draft(budgets, Some(budget), metric, baseline.as_ref()));
+            drafts.push(draft(budgets, Some(budget), metric, baseline.as_ref().map(|b| (b, i))));
         }
         if !matched {
             unmatched.push(unmatched_budget(budget, metrics));
@@ -133,8 +131,8 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // Parts of a group (a bundle's files) are checked only where a budget names them: the
     // group total carries the default regression check, and a 300-byte file growing by 40
     // bytes must not fail a PR by default. They are all listed in the group's table.
-    for (metric, _) in metrics.iter().zip(&budgeted).filter(|(m, b)| !**b && m.part_of.is_none()) {
-        drafts.push(draft(budgets, None, metric, baseline.as_ref()));
+    for (i, metric) in metrics.iter().enumerate().filter(|(i, m)| !budgeted[*i] && m.part_of.is_none()) {
+        drafts.push(draft(budgets, None, metric, baseline.as_ref().map(|b| (b, i))));
     }
     // False discoveries controlled across every row that has a calibrated p-value.
     let raw: Vec<f64> = drafts.iter().filter_map(|d| d.judgement.as_ref().and_then(|j| j.p_value)).collect();
@@ -145,10 +143,9 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
         rows.push(decide(budgets, d, p, tested));
     }
     if let Some(index) = &baseline {
-        let current: HashSet<Key> = metrics.iter().map(key).collect();
         for old in &index.comparison.newest.metrics {
             // A removed file of a bundle is a change in the bundle table, not a missing result.
-            if old.part_of.is_none() && !current.contains(&key(old)) {
+            if old.part_of.is_none() && !index.has_current(metrics, old) {
                 rows.push(missing_row(budgets, old, index));
             }
         }
@@ -262,18 +259,49 @@ fn key(metric: &Metric) -> Key<'_> {
 /// The baseline's metrics by name, plus each metric's history, built once per evaluation.
 struct BaselineIndex<'a> {
     comparison: &'a Comparison,
-    history: Vec<HashMap<Key<'a>, &'a Metric>>,
+    /// `series[i]`: the current run's metric `i` in every stored run, oldest first.
+    series: Vec<Vec<&'a Metric>>,
+    /// Indices of the current metrics in key order, for finding a stored metric among them.
+    order: Vec<usize>,
 }
 
 impl<'a> BaselineIndex<'a> {
-    fn new(comparison: &'a Comparison) -> Self {
-        let by_name = |run: &'a crate::model::Run| run.metrics.iter().map(|m| (key(m), m)).collect::<HashMap<_, _>>();
-        BaselineIndex { comparison, history: comparison.history.iter().map(by_name).collect() }
+    /// Aligns every stored run with the current metrics by a merge of their key orders: runs
+    /// are stored sorted (ingest sorts by name and measure), so this is one linear pass per
+    /// run, without hashing 20,000 names 50 times over.
+    fn new(comparison: &'a Comparison, current: &[Metric]) -> Self {
+        let mut order: Vec<usize> = (0..current.len()).collect();
+        order.sort_by(|&a, &b| key(&current[a]).cmp(&key(&current[b])));
+        let mut series = vec![Vec::new(); current.len()];
+        for run in &comparison.history {
+            let mut stored: Vec<&Metric> = run.metrics.iter().collect();
+            if !stored.windows(2).all(|w| key(w[0]) <= key(w[1])) {
+                stored.sort_by(|a, b| key(a).cmp(&key(b)));
+            }
+            let (mut i, mut j) = (0, 0);
+            while i < order.len() && j < stored.len() {
+                match key(&current[order[i]]).cmp(&key(stored[j])) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        series[order[i]].push(stored[j]);
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+        }
+        BaselineIndex { comparison, series, order }
     }
 
-    /// This metric in every stored run of the branch that has it, oldest first.
-    fn history_of(&self, metric: &Metric) -> Vec<&'a Metric> {
-        self.history.iter().filter_map(|run| run.get(&key(metric)).copied()).collect()
+    /// The current metric `i` in every stored run of the branch that has it, oldest first.
+    fn history_of(&self, i: usize) -> &[&'a Metric] {
+        &self.series[i]
+    }
+
+    /// Whether `old` (a stored metric) is among the current metrics.
+    fn has_current(&self, current: &[Metric], old: &Metric) -> bool {
+        self.order.binary_search_by(|&i| key(&current[i]).cmp(&key(old))).is_ok()
     }
 }
 
@@ -307,7 +335,7 @@ fn draft<'a>(
     budgets: &Budgets,
     budget: Option<&'a Budget>,
     metric: &Metric,
-    baseline: Option<&BaselineIndex>,
+    baseline: Option<(&BaselineIndex, usize)>,
 ) -> Draft<'a> {
     let defaults = &budgets.defaults;
     let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
@@ -354,7 +382,7 @@ fn draft<'a>(
         broken: Vec::new(),
         notes: Vec::new(),
         is_new: false,
-        branch: baseline.map(|b| b.comparison.branch.clone()).unwrap_or_default(),
+        branch: baseline.map(|(b, _)| b.comparison.branch.clone()).unwrap_or_default(),
     };
     let Some(current) = d.row.current else {
         let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
@@ -377,12 +405,12 @@ fn draft<'a>(
             }
         }
     }
-    if let Some(index) = baseline {
-        let history = index.history_of(metric);
+    if let Some((index, i)) = baseline {
+        let history = index.history_of(i);
         let input = crate::noise::Input {
             stat,
             current: metric,
-            history: &history,
+            history,
             min_history: defaults.min_history,
             confidence: defaults.confidence,
         };
