@@ -10,9 +10,10 @@
 //!   spread of per-run values in the window since the last change point ([`changepoint`]),
 //!   around the window's median: a prediction test (Student's t with the window's runs − 1
 //!   degrees of freedom, widened by the PR run's own standard error when it has one).
-//! - Contention only slows runs down, and it moves the mean far more than the minimum: on a
-//!   loaded runner identical code measured 68–349 ns on its headline while its minimum stayed
-//!   at 59–68 ns, and 2× slower code had minimums of 126–198 ns. So for a timing judged on a
+//! - Contention only slows runs down, and it moves the mean far more than the minimum: in a
+//!   first pass of `fixtures/noise`, made while other jobs loaded the machine, identical code
+//!   measured 68–349 ns on its headline while its minimum stayed at 59–68 ns, and 2× slower
+//!   code had minimums of 126–198 ns. So for a timing judged on a
 //!   central statistic (value, mean, median, p50) with per-run minimums, the p-value tests the
 //!   minimum, and the minimum's change must be beyond the limit too ([`Judgement::evidence_change`])
 //!   before a row fails; the row still reports the stat the budget names. Tail statistics (p90
@@ -38,7 +39,8 @@ use crate::units::{human, sig3, signed_percent};
 pub enum Test {
     /// No baseline comparison was made.
     None,
-    /// Too little history: the change alone was compared with the limit.
+    /// Too little history: the limit decides, guarded by the runs' own sample spread and the
+    /// contention-resistant evidence.
     Threshold,
     /// This run against the spread of the base branch's per-run values.
     History,
