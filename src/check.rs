@@ -227,7 +227,7 @@ pub fn validate(args: &ValidateArgs) -> Result<i32> {
         plural(budgets.results.len(), "result entry", "result entries"),
         plural(budgets.bundles.len(), "bundle", "bundles"),
     ))?;
-    match plan::gather(&inputs) {
+    match plan::gather_names(&inputs) {
         Ok(metrics) => {
             let evaluation = budget::evaluate(budgets, &metrics, None);
             for unmatched in &evaluation.unmatched {

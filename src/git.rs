@@ -99,9 +99,15 @@ mod tests {
     }
 
     #[test]
-    fn outside_a_checkout_there_is_no_head() {
+    fn a_branch_without_commits_has_no_commit_and_a_broken_gitdir_no_head() {
         let dir = tempfile::tempdir().unwrap();
-        // tempdir lives under /tmp, which is not inside a checkout on any CI we run on.
-        assert!(head(dir.path()).is_none_or(|h| h.commit.is_some()));
+        let git = dir.path().join(".git");
+        std::fs::create_dir_all(&git).unwrap();
+        // `git init` before the first commit: HEAD names a ref that does not exist yet.
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert_eq!(head(dir.path()), Some(Head { branch: Some("main".into()), commit: None }));
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join(".git"), "gitdir: /nonexistent/worktree\n").unwrap();
+        assert_eq!(head(other.path()), None);
     }
 }

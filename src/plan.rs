@@ -95,10 +95,33 @@ pub fn resolve(flags: &InputFlags) -> Result<Inputs> {
 }
 
 /// Every metric the inputs yield — results and bundle sizes — sorted, with the budgets checked
-/// to fit them (units). Both `check` and `validate` go through here.
+/// to fit them (units). `check` goes through here.
 pub fn gather(inputs: &Inputs) -> Result<Vec<Metric>> {
-    let mut metrics = ingest::ingest(&inputs.results)?;
-    let sizes = bundle::measure(&inputs.bundles)?;
+    combine(inputs, ingest::ingest(&inputs.results)?, bundle::measure(&inputs.bundles)?)
+}
+
+/// The same metrics without measuring the bundles: their names, as sizes in bytes, which is all
+/// `validate` needs to check units and which budgets match. Compressing every build output
+/// (tens of seconds for a large bundle) is `check`'s work, not `validate`'s.
+pub fn gather_names(inputs: &Inputs) -> Result<Vec<Metric>> {
+    let groups: std::collections::HashSet<String> = inputs.bundles.iter().map(BundleSpec::metric_name).collect();
+    let sizes = bundle::metric_names(&inputs.bundles)?
+        .into_iter()
+        .map(|name| {
+            let mut metric = Metric::new(name.clone(), crate::units::BYTES, crate::model::Direction::LowerIsBetter);
+            metric.exact = true;
+            metric.source = Some(crate::model::Source { file: name.clone(), format: "bundle".into() });
+            // A file's metric is `bundle/<name>/<file>`: part of its group's total.
+            metric.part_of = groups.iter().find(|g| name.starts_with(&format!("{g}/"))).cloned();
+            metric
+        })
+        .collect();
+    combine(inputs, ingest::ingest(&inputs.results)?, sizes)
+}
+
+/// Results and sizes as one sorted list; a name that is both is an error, and every budget
+/// must fit the metrics it matches.
+fn combine(inputs: &Inputs, mut metrics: Vec<Metric>, sizes: Vec<Metric>) -> Result<Vec<Metric>> {
     let result_names: std::collections::HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
     if let Some(clash) = sizes.iter().find(|s| result_names.contains(s.name.as_str())) {
         return Err(Error::Usage(format!(

@@ -247,6 +247,14 @@ fn validate_refuses_what_check_refuses_each_problem_at_its_line() {
             "line 3",
             "`metafile` is empty",
         ),
+        // A bundle's budget in a unit sizes cannot have: `validate` finds it without
+        // compressing the bundle (it reads only the names), as `check` does after measuring.
+        (
+            "version: 1\nbundles:\n  - name: web\n    path: fixtures/bundle/pr/**/*.js\nbudgets:\n  - metric: bundle/web\n    max: 50ms\n"
+                .to_string(),
+            "line 6",
+            "a duration",
+        ),
     ];
     for (text, line, message) in cases {
         let budgets = write(dir.path(), "b.yaml", &text);

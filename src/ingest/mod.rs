@@ -261,12 +261,12 @@ fn looks_like(text: &str) -> Option<&'static str> {
         (json && head.contains("\"context\"") && head.contains("\"benchmarks\""), "Google Benchmark JSON"),
         (head.lines().any(|l| l.starts_with("Benchmark") && l.contains("ns/op")), "`go test -bench` output"),
         (
-            json && head.contains("\"brotli\"") || head.contains("\"size\"") && head.contains("\"passed\""),
+            json && (head.contains("\"brotli\"") || head.contains("\"size\"") && head.contains("\"passed\"")),
             "size-limit JSON",
         ),
         (
             head.starts_with("<?xml") || head.starts_with('<'),
-            "XML or HTML, which no supported tool writes as its result",
+            "XML or HTML of a tool budgetgate does not read (of XML it reads Catch2's `-r xml`)",
         ),
         (json, "JSON of a tool budgetgate does not read"),
     ];
