@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::baseline::{Comparison, FileStore, Store};
+use crate::baseline::{self, Comparison, Spec};
 use crate::budget;
 use crate::cli::{CheckArgs, ParseArgs, ValidateArgs};
 use crate::error::{Error, Result};
@@ -85,10 +85,7 @@ fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option
         template: args.template.clone(),
         budgets_file,
         report_json: args.report_json.clone(),
-        policy: github::RetryPolicy {
-            request_timeout: std::time::Duration::from_secs_f64(args.github_timeout.clamp(0.1, 600.0)),
-            ..Default::default()
-        },
+        policy: publish_policy(args),
     }
 }
 
@@ -124,6 +121,7 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
         baseline: comparison.as_ref().map(|c| BaselineInfo {
             context: RunContext { branch: Some(c.branch.clone()), ..c.newest.context.clone() },
             runs: c.history.len(),
+            chosen: c.chosen.clone(),
         }),
     };
     let report = Report::new(
@@ -147,9 +145,20 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
     if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
         crate::fs::write_atomically(path, text.as_bytes())?;
     }
-    if let Some(path) = &args.save_baseline {
+    if let Some(spec) = &args.save_baseline {
         let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());
-        FileStore::new(path).save(&branch, Run { context, metrics }, args.keep)?;
+        let policy = publish_policy(args);
+        let store = baseline::open(&Spec::parse(spec)?, &|| github::data::connect(ctx, policy))?;
+        let run = Run { context, metrics };
+        if args.dry_run && matches!(Spec::parse(spec)?, Spec::Branch { .. }) {
+            eprintln!(
+                "budgetgate: dry run: would save {} metrics to {}",
+                run.metrics.len(),
+                escape::log_text(&store.describe())
+            );
+        } else {
+            baseline::save(store.as_ref(), &branch, &run, ctx.head_commit_time.clone(), args.keep)?;
+        }
     }
     match terminal::print(&report) {
         // Nobody reads the table any more; the verdict still stands and is still published.
@@ -159,14 +168,17 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
     Ok((report, markdown))
 }
 
-/// The base branch's history to compare with, and notes saying which and why. A base branch
-/// with no runs falls back to the repository's default branch, saying so (issue 14.18).
+/// The base branch's history to compare with, and notes saying which and why: the PR's merge
+/// base when stored, else the newest older run, else the newest (issue 17); a base branch with
+/// no runs falls back to the repository's default branch, saying so (issue 14.18).
 fn load_comparison(args: &CheckArgs, ctx: &github::Context, notes: &mut Vec<String>) -> Result<Option<Comparison>> {
-    let Some(path) = &args.baseline else { return Ok(None) };
-    let Some(history) = FileStore::new(path).load()? else {
+    let Some(spec) = &args.baseline else { return Ok(None) };
+    let policy = publish_policy(args);
+    let store = baseline::open(&Spec::parse(spec)?, &|| github::data::connect(ctx, policy))?;
+    let Some(files) = store.read()? else {
         notes.push(format!(
             "no baseline yet: {} does not exist (the first run on the base branch creates it with --save-baseline)",
-            path.display()
+            store.describe()
         ));
         return Ok(None);
     };
@@ -175,30 +187,37 @@ fn load_comparison(args: &CheckArgs, ctx: &github::Context, notes: &mut Vec<Stri
         .clone()
         .or_else(|| ctx.pull_request.as_ref().map(|pr| pr.base_ref.clone()))
         .or_else(|| env("GITHUB_BASE_REF"));
-    let Some(branch) = requested else { return history.comparison(None) };
-    if history.branches.get(&branch).is_some_and(|runs| !runs.is_empty()) {
-        return history.comparison(Some(&branch));
-    }
-    let held = match history.branches.keys().cloned().collect::<Vec<_>>() {
-        names if names.is_empty() => "no branches yet".to_string(),
-        names => format!("it holds {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    let target = baseline::Target {
+        branch: requested,
+        default_branch: ctx.default_branch.clone(),
+        merge_base: merge_base(args, ctx, notes),
     };
-    let fallback = ctx
-        .default_branch
-        .clone()
-        .filter(|d| *d != branch && history.branches.get(d).is_some_and(|runs| !runs.is_empty()));
-    match fallback {
-        Some(default) => {
-            notes.push(format!(
-                "no runs stored for branch `{branch}` in {} ({held}); compared with the repository's default branch `{default}` instead",
-                path.display()
-            ));
-            history.comparison(Some(&default))
+    baseline::select::choose(files.as_ref(), &target, &store.describe(), notes)
+}
+
+/// The PR's merge base with its base branch, from GitHub's compare API; `None` (with a note
+/// when the lookup failed) outside a PR or without a token.
+fn merge_base(args: &CheckArgs, ctx: &github::Context, notes: &mut Vec<String>) -> Option<baseline::select::MergeBase> {
+    let pr = ctx.pull_request.as_ref()?;
+    if args.baseline_branch.is_some() || ctx.token.is_none() || ctx.repository.is_none() || args.dry_run {
+        return None;
+    }
+    let base = if pr.base_sha.is_empty() { pr.base_ref.as_str() } else { pr.base_sha.as_str() };
+    let found = github::data::connect(ctx, publish_policy(args))
+        .and_then(|api| api.merge_base(base, &pr.head_sha).map_err(|e| Error::Remote(e.to_string())));
+    match found {
+        Ok(found) => found,
+        Err(e) => {
+            notes.push(format!("could not look up the PR's merge base ({e}); compared with the newest stored run"));
+            None
         }
-        None => {
-            notes.push(format!("no baseline yet for branch `{branch}` in {} ({held})", path.display()));
-            Ok(None)
-        }
+    }
+}
+
+fn publish_policy(args: &CheckArgs) -> github::RetryPolicy {
+    github::RetryPolicy {
+        request_timeout: std::time::Duration::from_secs_f64(args.github_timeout.clamp(0.1, 600.0)),
+        ..Default::default()
     }
 }
 

@@ -28,6 +28,59 @@ pub enum Command {
     Formats,
     /// Run as the GitHub Action: `check` with flags taken from the INPUT_* variables.
     Action,
+    /// Look after a baseline store: show what it holds, prune it, move history between stores.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// What is stored: branches, runs, commits, metrics.
+    Show(StoreArgs),
+    /// Keep only the newest --keep runs of every branch.
+    Prune(PruneArgs),
+    /// Write every run of a store as one JSON document (stdout, or --output).
+    Export(ExportArgs),
+    /// Add the runs of an exported document (or of another store) to a store.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store: a baseline file or github:BRANCH[:DIR]
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Runs to keep per branch
+    #[arg(long, value_name = "N", default_value_t = crate::baseline::DEFAULT_KEEP)]
+    pub keep: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Write the document here instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The store to add runs to
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// An exported JSON document, or another store (a baseline file, or github:BRANCH[:DIR])
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+    /// Runs to keep per branch
+    #[arg(long, value_name = "N", default_value_t = crate::baseline::DEFAULT_KEEP)]
+    pub keep: usize,
 }
 
 #[derive(Debug, Args)]
@@ -47,15 +100,17 @@ pub struct CheckArgs {
     /// esbuild's metafile for a bundle, as NAME=FILE: names shared chunks by their main module
     #[arg(long, value_name = "NAME=FILE")]
     pub metafile: Vec<String>,
-    /// Baseline file to compare with (a missing file means "no baseline yet", not an error)
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    /// Baseline to compare with: a file, or github:BRANCH[:DIR] for a data branch of the
+    /// repository (missing means "no baseline yet"; a read failure is an error, never "empty")
+    #[arg(long, value_name = "SPEC")]
+    pub baseline: Option<String>,
     /// Branch of the baseline to compare with [default: GITHUB_BASE_REF, or the only/main branch]
     #[arg(long, value_name = "NAME")]
     pub baseline_branch: Option<String>,
-    /// Add this run to a baseline file (created if missing; merged, never overwritten)
-    #[arg(long, value_name = "FILE")]
-    pub save_baseline: Option<PathBuf>,
+    /// Add this run to a baseline: a file or github:BRANCH[:DIR] (created if missing; merged
+    /// with concurrent saves, never overwritten)
+    #[arg(long, value_name = "SPEC")]
+    pub save_baseline: Option<String>,
     /// Branch to record this run under [default: GITHUB_HEAD_REF or GITHUB_REF_NAME, else "local"]
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,

@@ -47,6 +47,10 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A remote store could not be read or written (after retries): never taken for "empty".
+    #[error("{0}")]
+    Remote(String),
+
     /// Standard output was closed by its reader (`budgetgate parse … | head`): not a failure.
     #[error("standard output was closed")]
     OutputClosed,

@@ -25,6 +25,7 @@ pub mod plan;
 pub mod report;
 pub mod stats;
 pub mod stdout;
+pub mod store_commands;
 pub mod units;
 
 /// Version and the commit it was built from, as `--version` prints it.

@@ -55,6 +55,7 @@ fn run(command: Command) -> Result<i32> {
         Command::Init(args) => budgetgate::init::init(&args),
         Command::Formats => check::formats(),
         Command::Action => run_action(),
+        Command::Baseline(command) => budgetgate::store_commands::run(&command),
     }
 }
 

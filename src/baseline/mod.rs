@@ -1,125 +1,123 @@
 //! Baselines: a bounded history of runs per branch, and the stores that keep it.
 //!
-//! A PR is compared with the newest run of its base branch; the whole history feeds the noise
-//! model. Stores are behind [`Store`] so the local file (today) and a repository branch (later)
-//! share the merge logic: a save is always read-merge-write, never a blind overwrite.
+//! A store is a set of files in one layout ([`layout`]): a local file ([`FileStore`], a
+//! container of those files that CI persists itself) or a data branch of the repository
+//! ([`BranchStore`], through GitHub's Git data API). Every change is a transaction,
+//! [`Store::update`]: the change is computed from a fresh read and applied only if nobody else
+//! wrote in between (a lock for the file, a non-forced ref update for the branch), else re-read
+//! and computed again — so concurrent saves merge and a read failure is never "empty".
 
+pub mod branch_store;
 mod file_store;
-
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+pub mod layout;
+pub mod select;
+pub mod stored;
 
 use crate::error::{Error, Result};
 use crate::model::Run;
 
+pub use branch_store::{BranchStore, GitData};
 pub use file_store::FileStore;
+pub use layout::{Changes, Files};
+pub use select::{Comparison, Target};
+pub use stored::StoredRun;
 
-/// The baseline file format's version; bumped only with a migration.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version-1 file format (one JSON document), read for migration only.
+pub const V1_FORMAT_VERSION: u32 = 1;
 /// Runs kept per branch unless configured otherwise.
 pub const DEFAULT_KEEP: usize = 50;
+/// The data branch the documentation suggests.
+pub const DEFAULT_DATA_BRANCH: &str = "budgetgate-data";
 
-/// Everything a store holds: per branch, runs oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct History {
-    pub version: u32,
-    pub branches: BTreeMap<String, Vec<Run>>,
+/// Where a history lives, as written on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    File(std::path::PathBuf),
+    /// `github:BRANCH[:DIR]`: a branch of the repository the workflow runs in.
+    Branch {
+        branch: String,
+        dir: String,
+    },
 }
 
-impl History {
-    pub fn new() -> Self {
-        History { version: FORMAT_VERSION, branches: BTreeMap::new() }
-    }
-
-    /// Adds `run` to its branch, replacing an earlier run of the same commit (a re-run must not
-    /// count twice in the noise model), and keeps the newest `keep` runs.
-    pub fn record(&mut self, branch: &str, mut run: Run, keep: usize) {
-        for metric in &mut run.metrics {
-            // Where a file was read on one machine means nothing to the next run.
-            metric.source = None;
-        }
-        let runs = self.branches.entry(branch.to_string()).or_default();
-        if let Some(commit) = &run.context.commit {
-            runs.retain(|r| r.context.commit.as_ref() != Some(commit));
-        }
-        runs.push(run);
-        let excess = runs.len().saturating_sub(keep.max(1));
-        runs.drain(..excess);
-    }
-
-    /// The comparison for a PR whose base is `branch`; `None` if that branch has no runs yet.
-    /// Without a branch: the only branch, or `main`/`master` when several exist.
-    pub fn comparison(&self, branch: Option<&str>) -> Result<Option<Comparison>> {
-        let name = match branch {
-            Some(b) => b.to_string(),
-            None if self.branches.len() == 1 => self.branches.keys().next().cloned().unwrap_or_default(),
-            None if self.branches.is_empty() => return Ok(None),
-            None => match ["main", "master"].into_iter().find(|b| self.branches.contains_key(*b)) {
-                Some(b) => b.to_string(),
-                None => {
-                    return Err(Error::Usage(format!(
-                        "the baseline holds several branches ({}); say which to compare with: --baseline-branch NAME",
-                        self.branches.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )))
-                }
-            },
+impl Spec {
+    pub fn parse(text: &str) -> Result<Spec> {
+        let Some(rest) = text.strip_prefix("github:") else {
+            if text.trim().is_empty() {
+                return Err(Error::Usage("the baseline is empty: give a file path or github:BRANCH[:DIR]".into()));
+            }
+            return Ok(Spec::File(text.into()));
         };
-        Ok(self.branches.get(&name).and_then(|runs| {
-            runs.last().map(|newest| Comparison { branch: name.clone(), newest: newest.clone(), history: runs.clone() })
-        }))
+        let (branch, dir) = rest.split_once(':').unwrap_or((rest, ""));
+        let bad_branch = branch.is_empty()
+            || branch.starts_with(['/', '-', '.'])
+            || branch.ends_with(['/', '.'])
+            || branch.ends_with(".lock")
+            || branch.contains("..")
+            || branch.contains("//")
+            || branch.chars().any(|c| c.is_control() || " ~^:?*[\\".contains(c));
+        if bad_branch {
+            return Err(Error::Usage(format!(
+                "`{}`: `{branch}` is not a usable branch name; write github:BRANCH[:DIR], for example github:{DEFAULT_DATA_BRANCH}",
+                crate::escape::log_field(text)
+            )));
+        }
+        let dir = dir.trim_matches('/');
+        if dir.split('/').any(|part| part == ".." || part == ".") || dir.contains("//") {
+            return Err(Error::Usage(format!(
+                "`{}`: the folder `{dir}` must be a plain path inside the branch",
+                crate::escape::log_field(text)
+            )));
+        }
+        Ok(Spec::Branch { branch: branch.to_string(), dir: dir.to_string() })
     }
 }
 
-/// What a run is compared with: the base branch's newest run and its history (oldest first,
-/// newest included).
-#[derive(Debug, Clone)]
-pub struct Comparison {
-    pub branch: String,
-    pub newest: Run,
-    pub history: Vec<Run>,
+/// Where histories live.
+pub trait Store {
+    /// How messages name this store: "baseline file x.json", "branch budgetgate-data of o/r".
+    fn describe(&self) -> String;
+    /// One consistent view of the stored files; `None` when the store does not exist yet.
+    fn read(&self) -> Result<Option<Box<dyn Files + '_>>>;
+    /// Applies what `change` computes from the current files, as one transaction: if someone
+    /// else wrote first, `change` runs again on their result. `message` describes the change
+    /// (a commit message for the branch store). Returns the changes that were applied.
+    fn update(&self, message: &str, change: &mut dyn FnMut(&dyn Files) -> Result<Changes>) -> Result<Changes>;
 }
 
-/// Where histories live. `save` must merge with whatever is stored, never overwrite it.
-pub trait Store {
-    fn load(&self) -> Result<Option<History>>;
-    fn save(&self, branch: &str, run: Run, keep: usize) -> Result<()>;
+/// Opens the store a spec names. `connect` gives the GitHub data API for a branch store (the
+/// token and repository come from the workflow's environment).
+pub fn open(spec: &Spec, connect: &dyn Fn() -> Result<Box<dyn GitData>>) -> Result<Box<dyn Store>> {
+    Ok(match spec {
+        Spec::File(path) => Box::new(FileStore::new(path)),
+        Spec::Branch { branch, dir } => Box::new(BranchStore::new(connect()?, branch, dir)),
+    })
+}
+
+/// Adds `run` to `branch` of `store`, keeping `keep` runs.
+pub fn save(store: &dyn Store, branch: &str, run: &Run, commit_time: Option<String>, keep: usize) -> Result<Changes> {
+    let stored = StoredRun::from_run(run, commit_time);
+    let message = format!("budgetgate: save {branch}@{} ({} metrics)", stored.short_commit(), stored.metrics.len());
+    store.update(&message, &mut |files| layout::record(files, branch, &stored, keep))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RunContext;
-
-    fn run(commit: &str, time: &str) -> Run {
-        Run {
-            context: RunContext { commit: Some(commit.into()), time: Some(time.into()), ..Default::default() },
-            metrics: vec![],
-        }
-    }
 
     #[test]
-    fn record_bounds_and_replaces_reruns() {
-        let mut h = History::new();
-        for i in 0..5 {
-            h.record("main", run(&format!("c{i}"), &format!("t{i}")), 3);
+    fn specs_parse() {
+        assert_eq!(Spec::parse("base.json").unwrap(), Spec::File("base.json".into()));
+        assert_eq!(
+            Spec::parse("github:budgetgate-data").unwrap(),
+            Spec::Branch { branch: "budgetgate-data".into(), dir: String::new() }
+        );
+        assert_eq!(
+            Spec::parse("github:data:perf/web/").unwrap(),
+            Spec::Branch { branch: "data".into(), dir: "perf/web".into() }
+        );
+        for bad in ["github:", "github:a..b", "github:-x", "github:x:../y", "github:a b", ""] {
+            assert!(Spec::parse(bad).is_err(), "{bad}");
         }
-        let commits: Vec<_> = h.branches["main"].iter().map(|r| r.context.commit.clone().unwrap()).collect();
-        assert_eq!(commits, ["c2", "c3", "c4"]);
-        h.record("main", run("c3", "t9"), 3);
-        let commits: Vec<_> = h.branches["main"].iter().map(|r| r.context.commit.clone().unwrap()).collect();
-        assert_eq!(commits, ["c2", "c4", "c3"]);
-    }
-
-    #[test]
-    fn comparison_picks_the_branch() {
-        let mut h = History::new();
-        assert!(h.comparison(None).unwrap().is_none());
-        h.record("main", run("a", "t"), 50);
-        h.record("dev", run("b", "t"), 50);
-        assert_eq!(h.comparison(None).unwrap().unwrap().branch, "main");
-        assert_eq!(h.comparison(Some("dev")).unwrap().unwrap().newest.context.commit.as_deref(), Some("b"));
-        assert!(h.comparison(Some("nope")).unwrap().is_none());
     }
 }

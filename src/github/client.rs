@@ -50,7 +50,8 @@ pub struct StatusRequest {
 pub struct Octocrab {
     crab: octocrab::Octocrab,
     runtime: tokio::runtime::Runtime,
-    repo_path: String,
+    pub(super) repo_path: String,
+    pub(super) owner_repo: String,
     policy: RetryPolicy,
 }
 
@@ -78,11 +79,17 @@ impl Octocrab {
                 .build()
                 .map_err(|e| fail(format!("cannot set up the GitHub client: {e}")))?
         };
-        Ok(Octocrab { crab, runtime, repo_path: format!("/repos/{owner}/{repo}"), policy })
+        Ok(Octocrab {
+            crab,
+            runtime,
+            repo_path: format!("/repos/{owner}/{repo}"),
+            owner_repo: format!("{owner}/{repo}"),
+            policy,
+        })
     }
 
     /// One request, retried per `policy` when `idempotent`. Returns status, headers, body.
-    fn call(
+    pub(super) fn call(
         &self,
         method: http::Method,
         uri: &str,
@@ -112,7 +119,7 @@ impl Octocrab {
         }))
     }
 
-    fn json(
+    pub(super) fn json(
         &self,
         method: http::Method,
         uri: &str,

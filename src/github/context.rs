@@ -34,6 +34,9 @@ pub struct Context {
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
     pub token: Option<String>,
+    /// The pushed commit's time (a push event's `head_commit.timestamp`), which orders stored
+    /// runs by history.
+    pub head_commit_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct PullRequest {
     pub head_sha: String,
     pub head_ref: String,
     pub base_ref: String,
+    /// The base branch's commit when the event fired (may be empty in a hand-made payload).
+    pub base_sha: String,
     /// The PR comes from another repository: its token is read-only.
     pub from_fork: bool,
 }
@@ -56,6 +61,14 @@ struct Event {
     after: Option<String>,
     #[serde(default)]
     repository: Option<EventRepository>,
+    #[serde(default)]
+    head_commit: Option<EventCommit>,
+}
+
+#[derive(Deserialize)]
+struct EventCommit {
+    #[serde(default)]
+    timestamp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +150,7 @@ impl Context {
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
             // Action inputs arrive as INPUT_<NAME> with hyphens kept.
             token: get("INPUT_GITHUB-TOKEN").or_else(|| get("GITHUB_TOKEN")),
+            head_commit_time: None,
         };
         let is_pr = matches!(ctx.event_name.as_deref(), Some("pull_request" | "pull_request_target"));
         if let Some(path) = get("GITHUB_EVENT_PATH") {
@@ -156,6 +170,7 @@ impl Context {
     fn apply_event(&mut self, path: &Path, is_pr: bool) -> Result<()> {
         let event: Event = from_json(path, &read_text(path)?)?;
         self.default_branch = event.repository.and_then(|r| r.default_branch);
+        self.head_commit_time = event.head_commit.and_then(|c| c.timestamp);
         match event.pull_request {
             Some(pr) if pr.head.sha.is_empty() => {
                 return Err(Error::input(
@@ -178,6 +193,7 @@ impl Context {
                     head_sha: pr.head.sha,
                     head_ref: pr.head.git_ref,
                     base_ref: pr.base.git_ref,
+                    base_sha: pr.base.sha,
                     from_fork,
                 });
             }

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod client;
 pub mod comment;
 pub mod context;
+pub mod data;
 pub mod http;
 pub mod retry;
 

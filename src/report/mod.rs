@@ -50,6 +50,8 @@ pub struct BaselineInfo {
     pub context: RunContext,
     /// Runs of history behind the noise model.
     pub runs: usize,
+    /// Which stored run was compared with and why: "main@abc1234, the merge base".
+    pub chosen: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

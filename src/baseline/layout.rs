@@ -1,0 +1,567 @@
+//! The stored layout (version 2), shared by every store: a store is a set of files, and a save
+//! adds about one run's worth of bytes instead of rewriting one growing file.
+//!
+//! ```text
+//! budgetgate.json                       {"format": "budgetgate-baseline", "version": 2}
+//! catalogs/<hash>.json                  the metrics of a suite: name, measure, unit, direction…
+//! branches/<branch>/index.json          that branch's runs, oldest first (commit, times, files)
+//! branches/<branch>/runs/<shard>/<seq>.bgr   one run's numbers, in its catalog's order
+//! ```
+//!
+//! Why this shape (issue 17): peers that rewrite one growing file (github-action-benchmark's
+//! `data.js`) reached 1.8 GB of history and rejected pushes. Here a save writes one run file,
+//! the small index of its branch, and a catalog only when the suite's metrics changed (a
+//! catalog is named after its content, so an unchanged suite shares one blob forever). Run
+//! files are binary — a bit mask of the stats present, each as a little-endian f32 (f64 where
+//! an exact measurement would lose digits), and the sample count as a varint — about 30 bytes
+//! per metric where the version-1 JSON took ~200. Shards of 16 runs keep the trees a save
+//! rewrites small. A comparison reads one branch's index and the run files it needs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::stored::{Descriptor, StoredContext, StoredMetric, StoredRun, Values};
+use crate::error::{Error, Place, Result};
+use crate::model::Stat;
+
+/// The layout's version; a store written by a newer budgetgate is refused, never overwritten.
+pub const LAYOUT_VERSION: u32 = 2;
+pub const MANIFEST: &str = "budgetgate.json";
+const FORMAT_NAME: &str = "budgetgate-baseline";
+const RUN_MAGIC: &[u8; 4] = b"BGR2";
+/// Runs per shard folder.
+const SHARD: u64 = 16;
+/// Bits of a metric's mask past the stats.
+const HAS_N: u32 = 1 << 30;
+const WIDE: u32 = 1 << 31;
+
+/// Read access to a store's files by path (relative to the store's root).
+pub trait Files {
+    /// Every file's path.
+    fn paths(&self) -> Result<Vec<String>>;
+    /// `None` only when the file does not exist; any failure to read is an error.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// How messages name a file of this store.
+    fn name(&self, path: &str) -> String;
+}
+
+/// What a save changes: path → new content, or `None` to delete.
+pub type Changes = BTreeMap<String, Option<Vec<u8>>>;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    version: u32,
+}
+
+/// A branch's runs, oldest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    pub version: u32,
+    pub branch: String,
+    /// The sequence number the next run gets (names its file; never reused).
+    pub next_seq: u64,
+    pub runs: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub context: StoredContext,
+    /// Path of the catalog this run's numbers follow.
+    pub catalog: String,
+    /// Path of the run's numbers.
+    pub file: String,
+    pub metrics: usize,
+}
+
+/// The folder of a branch: names keep `A-Z a-z 0-9 . _ -`, everything else (`/` of
+/// `feature/x` included) is percent-encoded, so any branch name is one safe path part.
+pub fn branch_dir(branch: &str) -> String {
+    let mut out = String::from("branches/");
+    for b in branch.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-') || (b == b'.' && !out.ends_with('/')) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode_branch(part: &str) -> Option<String> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(part.get(i + 1..i + 3)?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Refuses a store written by a newer layout (or not a baseline at all).
+pub fn check_manifest(files: &dyn Files) -> Result<bool> {
+    let Some(bytes) = files.read(MANIFEST)? else { return Ok(false) };
+    let manifest: Manifest = json(files, MANIFEST, &bytes)?;
+    if manifest.format != FORMAT_NAME {
+        return Err(Error::input(
+            files.name(MANIFEST),
+            Place::JsonPath("format".into()),
+            format!("expected \"{FORMAT_NAME}\", found {:?}: this is not a budgetgate baseline", manifest.format),
+        ));
+    }
+    if manifest.version > LAYOUT_VERSION {
+        return Err(newer(files, MANIFEST, manifest.version));
+    }
+    Ok(true)
+}
+
+fn newer(files: &dyn Files, path: &str, version: u32) -> Error {
+    Error::input(
+        files.name(path),
+        Place::JsonPath("version".into()),
+        format!(
+            "written by a newer budgetgate (layout version {version}; this one reads up to {LAYOUT_VERSION}); upgrade budgetgate — the store was left as it is"
+        ),
+    )
+}
+
+fn json<T: serde::de::DeserializeOwned>(files: &dyn Files, path: &str, bytes: &[u8]) -> Result<T> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::input(files.name(path), Place::Whole, format!("not UTF-8 text: {e}")))?;
+    crate::error::from_json(std::path::Path::new(&files.name(path)), text)
+}
+
+/// The branches that hold runs, by name.
+pub fn branches(files: &dyn Files) -> Result<Vec<String>> {
+    let mut names: Vec<String> = files
+        .paths()?
+        .iter()
+        .filter_map(|p| p.strip_prefix("branches/")?.strip_suffix("/index.json").and_then(decode_branch))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// The branch's index; `None` when the branch has no runs stored.
+pub fn read_index(files: &dyn Files, branch: &str) -> Result<Option<Index>> {
+    let path = format!("{}/index.json", branch_dir(branch));
+    let Some(bytes) = files.read(&path)? else { return Ok(None) };
+    let index: Index = json(files, &path, &bytes)?;
+    if index.version > LAYOUT_VERSION {
+        return Err(newer(files, &path, index.version));
+    }
+    Ok(Some(index))
+}
+
+/// The runs of `entries`, oldest first, each catalog read once.
+pub fn read_runs(files: &dyn Files, entries: &[Entry]) -> Result<Vec<StoredRun>> {
+    let mut catalogs: BTreeMap<&str, Vec<Descriptor>> = BTreeMap::new();
+    let mut runs = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if !catalogs.contains_key(entry.catalog.as_str()) {
+            let bytes = files.read(&entry.catalog)?.ok_or_else(|| missing(files, &entry.catalog))?;
+            catalogs.insert(&entry.catalog, json(files, &entry.catalog, &bytes)?);
+        }
+        let catalog = &catalogs[entry.catalog.as_str()];
+        let bytes = files.read(&entry.file)?.ok_or_else(|| missing(files, &entry.file))?;
+        let values = decode_values(&bytes, catalog.len())
+            .map_err(|(at, what)| Error::input(files.name(&entry.file), Place::JsonPath(format!("byte {at}")), what))?;
+        let metrics = catalog
+            .iter()
+            .zip(values)
+            .map(|(descriptor, values)| StoredMetric { descriptor: descriptor.clone(), values })
+            .collect();
+        runs.push(StoredRun { context: entry.context.clone(), metrics });
+    }
+    Ok(runs)
+}
+
+fn missing(files: &dyn Files, path: &str) -> Error {
+    Error::input(files.name(path), Place::Whole, "listed in the branch's index but missing from the store")
+}
+
+/// The changes that add `run` to `branch`: a re-run of a stored commit replaces it (it must not
+/// count twice in the noise model), and only the newest `keep` runs stay.
+pub fn record(files: &dyn Files, branch: &str, run: &StoredRun, keep: usize) -> Result<Changes> {
+    let mut changes = Changes::new();
+    if !check_manifest(files)? {
+        let manifest = Manifest { format: FORMAT_NAME.into(), version: LAYOUT_VERSION };
+        changes.insert(MANIFEST.into(), Some(pretty(&manifest)));
+    }
+    let dir = branch_dir(branch);
+    let mut index = read_index(files, branch)?.unwrap_or_else(|| Index {
+        version: LAYOUT_VERSION,
+        branch: branch.into(),
+        next_seq: 0,
+        runs: Vec::new(),
+    });
+    index.version = LAYOUT_VERSION;
+    let (catalog_path, catalog) = catalog_of(run);
+    if files.read(&catalog_path)?.is_none() {
+        changes.insert(catalog_path.clone(), Some(catalog));
+    }
+    let seq = index.next_seq;
+    index.next_seq += 1;
+    let file = format!("{dir}/runs/{:04}/{seq:06}.bgr", seq / SHARD);
+    changes.insert(file.clone(), Some(encode_values(run)));
+    let mut dropped = Vec::new();
+    if let Some(commit) = &run.context.commit {
+        let (same, rest): (Vec<Entry>, Vec<Entry>) =
+            index.runs.drain(..).partition(|e| e.context.commit.as_ref() == Some(commit));
+        index.runs = rest;
+        dropped.extend(same);
+    }
+    index.runs.push(Entry {
+        seq,
+        context: run.context.clone(),
+        catalog: catalog_path,
+        file,
+        metrics: run.metrics.len(),
+    });
+    let excess = index.runs.len().saturating_sub(keep.max(1));
+    dropped.extend(index.runs.drain(..excess));
+    for entry in dropped {
+        changes.insert(entry.file, None);
+    }
+    changes.insert(format!("{dir}/index.json"), Some(pretty(&index)));
+    Ok(changes)
+}
+
+/// The changes that keep only the newest `keep` runs of every branch (`baseline prune`).
+pub fn prune(files: &dyn Files, keep: usize) -> Result<(Changes, usize)> {
+    let mut changes = Changes::new();
+    let mut removed = 0;
+    for branch in branches(files)? {
+        let Some(mut index) = read_index(files, &branch)? else { continue };
+        let excess = index.runs.len().saturating_sub(keep.max(1));
+        if excess == 0 {
+            continue;
+        }
+        for entry in index.runs.drain(..excess) {
+            changes.insert(entry.file, None);
+            removed += 1;
+        }
+        changes.insert(format!("{}/index.json", branch_dir(&branch)), Some(pretty(&index)));
+    }
+    Ok((changes, removed))
+}
+
+fn pretty<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("store files always serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The run's catalog and the path named after its content (FNV-1a, 64 bits).
+fn catalog_of(run: &StoredRun) -> (String, Vec<u8>) {
+    let descriptors: Vec<&Descriptor> = run.metrics.iter().map(|m| &m.descriptor).collect();
+    let bytes = pretty(&descriptors);
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    (format!("catalogs/{hash:016x}.json"), bytes)
+}
+
+/// A run's numbers in catalog order.
+pub fn encode_values(run: &StoredRun) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + run.metrics.len() * 32);
+    out.extend_from_slice(RUN_MAGIC);
+    varint(&mut out, run.metrics.len() as u64);
+    for m in &run.metrics {
+        let values = &m.values;
+        let mut mask = 0u32;
+        for (bit, stat) in Stat::ALL.iter().enumerate() {
+            if values.stats.contains_key(stat) {
+                mask |= 1 << bit;
+            }
+        }
+        // f32 keeps 7 significant digits, far below any timing's noise; an exact measurement
+        // (a size) that f32 cannot hold keeps all of its digits.
+        let wide = m.descriptor.exact && values.stats.values().any(|v| f64::from(*v as f32) != *v);
+        if wide {
+            mask |= WIDE;
+        }
+        if values.n.is_some() {
+            mask |= HAS_N;
+        }
+        varint(&mut out, u64::from(mask));
+        for v in values.stats.values() {
+            if wide {
+                out.extend_from_slice(&v.to_le_bytes());
+            } else {
+                out.extend_from_slice(&(*v as f32).to_le_bytes());
+            }
+        }
+        if let Some(n) = values.n {
+            varint(&mut out, n);
+        }
+    }
+    out
+}
+
+/// The numbers of `count` metrics; on error (byte offset, what was wrong).
+pub fn decode_values(bytes: &[u8], count: usize) -> Result<Vec<Values>, (usize, String)> {
+    if bytes.get(..4) != Some(RUN_MAGIC) {
+        return Err((0, "not a budgetgate run file (expected it to start with BGR2)".into()));
+    }
+    let mut at = 4;
+    let stored = read_varint(bytes, &mut at)?;
+    if stored != count as u64 {
+        return Err((4, format!("holds {stored} metrics but its catalog lists {count}")));
+    }
+    let mut all = Vec::with_capacity(count);
+    for _ in 0..count {
+        let start = at;
+        let mask = u32::try_from(read_varint(bytes, &mut at)?).map_err(|_| (start, "bad stat mask".to_string()))?;
+        let known = (1u32 << Stat::ALL.len()) - 1;
+        if mask & !(known | HAS_N | WIDE) != 0 {
+            return Err((start, format!("unknown stats in mask {mask:#x} (written by a newer budgetgate?)")));
+        }
+        let mut stats = BTreeMap::new();
+        for (bit, stat) in Stat::ALL.iter().enumerate() {
+            if mask & (1 << bit) == 0 {
+                continue;
+            }
+            let value = if mask & WIDE != 0 {
+                f64::from_le_bytes(take(bytes, &mut at)?)
+            } else {
+                f64::from(f32::from_le_bytes(take(bytes, &mut at)?))
+            };
+            stats.insert(*stat, value);
+        }
+        let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
+        all.push(Values { stats, n });
+    }
+    if at != bytes.len() {
+        return Err((at, format!("{} bytes left over after the last metric", bytes.len() - at)));
+    }
+    Ok(all)
+}
+
+fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Result<[u8; N], (usize, String)> {
+    let slice = bytes.get(*at..*at + N).ok_or_else(|| (*at, "the file ends in the middle of a number".to_string()))?;
+    *at += N;
+    Ok(slice.try_into().expect("slice of N bytes"))
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn read_varint(bytes: &[u8], at: &mut usize) -> Result<u64, (usize, String)> {
+    let start = *at;
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at).ok_or_else(|| (start, "the file ends in the middle of a number".to_string()))?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err((start, "a number longer than 64 bits".into()))
+}
+
+/// Files held in memory: the file store's container, and tests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemoryFiles {
+    pub label: String,
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemoryFiles {
+    pub fn apply(&mut self, changes: Changes) {
+        for (path, content) in changes {
+            match content {
+                Some(bytes) => {
+                    self.files.insert(path, bytes);
+                }
+                None => {
+                    self.files.remove(&path);
+                }
+            }
+        }
+    }
+}
+
+impl Files for MemoryFiles {
+    fn paths(&self) -> Result<Vec<String>> {
+        Ok(self.files.keys().cloned().collect())
+    }
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.files.get(path).cloned())
+    }
+    fn name(&self, path: &str) -> String {
+        format!("{}:{path}", self.label)
+    }
+}
+
+/// Pending changes on top of a store's files, read through: several records in one
+/// transaction (`baseline import`).
+pub struct Overlay<'a> {
+    base: &'a dyn Files,
+    changes: Changes,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Files) -> Self {
+        Overlay { base, changes: Changes::new() }
+    }
+
+    pub fn apply(&mut self, changes: Changes) {
+        self.changes.extend(changes);
+    }
+
+    pub fn into_changes(self) -> Changes {
+        self.changes
+    }
+}
+
+impl Files for Overlay<'_> {
+    fn paths(&self) -> Result<Vec<String>> {
+        let mut paths: std::collections::BTreeSet<String> = self.base.paths()?.into_iter().collect();
+        for (path, content) in &self.changes {
+            match content {
+                Some(_) => paths.insert(path.clone()),
+                None => paths.remove(path),
+            };
+        }
+        Ok(paths.into_iter().collect())
+    }
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match self.changes.get(path) {
+            Some(content) => Ok(content.clone()),
+            None => self.base.read(path),
+        }
+    }
+    fn name(&self, path: &str) -> String {
+        self.base.name(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Direction;
+
+    fn run(commit: &str, metrics: usize) -> StoredRun {
+        StoredRun {
+            context: StoredContext { commit: Some(commit.into()), time: Some("t".into()), ..Default::default() },
+            metrics: (0..metrics)
+                .map(|i| StoredMetric {
+                    descriptor: Descriptor {
+                        name: format!("group/bench_{i:04}"),
+                        measure: None,
+                        unit: "ns".into(),
+                        direction: Direction::LowerIsBetter,
+                        exact: false,
+                        part_of: None,
+                    },
+                    values: Values {
+                        stats: [
+                            (Stat::Value, 1234.5 + i as f64),
+                            (Stat::Mean, 1234.5),
+                            (Stat::Median, 1230.25),
+                            (Stat::Min, 1200.0),
+                            (Stat::Max, 1300.0),
+                            (Stat::Stddev, 12.5),
+                        ]
+                        .into(),
+                        n: Some(100),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    fn store() -> MemoryFiles {
+        MemoryFiles { label: "mem".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn runs_round_trip_and_cost_under_40_bytes_per_metric() {
+        let mut files = store();
+        let r = run("c1", 200);
+        files.apply(record(&files, "feature/x", &r, 50).unwrap());
+        assert_eq!(branches(&files).unwrap(), ["feature/x"]);
+        let index = read_index(&files, "feature/x").unwrap().unwrap();
+        let back = read_runs(&files, &index.runs).unwrap();
+        assert_eq!(back, [r]);
+        let bytes = files.files[&index.runs[0].file].len();
+        assert!(bytes <= 200 * 40, "{bytes} bytes for 200 metrics");
+    }
+
+    #[test]
+    fn exact_sizes_keep_every_digit() {
+        let mut r = run("c1", 1);
+        r.metrics[0].descriptor.exact = true;
+        r.metrics[0].values = Values { stats: [(Stat::Gzip, 123_456_789.0)].into(), n: None };
+        let decoded = decode_values(&encode_values(&r), 1).unwrap();
+        assert_eq!(decoded[0].stats[&Stat::Gzip], 123_456_789.0);
+    }
+
+    #[test]
+    fn a_save_adds_one_run_file_and_bounds_the_branch() {
+        let mut files = store();
+        for i in 0..5 {
+            files.apply(record(&files, "main", &run(&format!("c{i}"), 3), 3).unwrap());
+        }
+        let index = read_index(&files, "main").unwrap().unwrap();
+        let commits: Vec<_> = index.runs.iter().map(|e| e.context.commit.clone().unwrap()).collect();
+        assert_eq!(commits, ["c2", "c3", "c4"]);
+        let run_files = files.files.keys().filter(|p| p.ends_with(".bgr")).count();
+        assert_eq!(run_files, 3, "pruned runs' files are deleted");
+        assert_eq!(files.files.keys().filter(|p| p.starts_with("catalogs/")).count(), 1, "one catalog shared");
+        // A re-run of a stored commit replaces it.
+        let changes = record(&files, "main", &run("c3", 3), 3).unwrap();
+        assert_eq!(changes.values().filter(|c| c.is_none()).count(), 1);
+        files.apply(changes);
+        let index = read_index(&files, "main").unwrap().unwrap();
+        let commits: Vec<_> = index.runs.iter().map(|e| e.context.commit.clone().unwrap()).collect();
+        assert_eq!(commits, ["c2", "c4", "c3"]);
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused() {
+        let mut files = store();
+        files.files.insert(MANIFEST.into(), br#"{"format": "budgetgate-baseline", "version": 3}"#.to_vec());
+        let err = record(&files, "main", &run("c", 1), 5).unwrap_err().to_string();
+        assert!(err.contains("newer budgetgate") && err.contains("mem:budgetgate.json"), "{err}");
+    }
+
+    #[test]
+    fn damaged_run_files_name_the_file_and_the_byte() {
+        let mut files = store();
+        files.apply(record(&files, "main", &run("c", 2), 5).unwrap());
+        let index = read_index(&files, "main").unwrap().unwrap();
+        let path = index.runs[0].file.clone();
+        let bytes = files.files.get_mut(&path).unwrap();
+        bytes.truncate(bytes.len() - 3);
+        let err = read_runs(&files, &index.runs).unwrap_err().to_string();
+        assert!(err.contains(&path) && err.contains("ends in the middle"), "{err}");
+    }
+
+    #[test]
+    fn branch_names_become_one_safe_path_part() {
+        for name in ["main", "feature/x", "../etc", "a b", ".hidden", "ünï"] {
+            let dir = branch_dir(name);
+            let part = dir.strip_prefix("branches/").unwrap();
+            assert!(!part.contains('/') && !part.starts_with('.'), "{dir}");
+            assert_eq!(decode_branch(part).as_deref(), Some(name));
+        }
+    }
+}

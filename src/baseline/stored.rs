@@ -1,0 +1,177 @@
+//! The stored form of a run: what a later comparison needs of it, and nothing of the report's
+//! `Metric` that will keep changing (sources, origins, samples, iterations).
+//!
+//! A stored metric keeps, per stat, one number — the centre and spread stats (mean, median,
+//! min, max, stddev, percentiles) and the sample count `n` are what the noise model reads
+//! (issue 16) — and the identity that lines it up with the next run (name, measure, unit,
+//! direction, exactness, group).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Direction, Metric, Run, RunContext, Stat};
+
+/// Where and when a stored run was taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// RFC 3339 time the run was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// RFC 3339 time of the commit (from the push event), which orders runs by history rather
+    /// than by when CI got to them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+}
+
+/// What lines a metric up with the same metric of another run, and how to read its numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
+    pub unit: String,
+    pub direction: Direction,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+}
+
+/// One metric's numbers in one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    pub stats: BTreeMap<Stat, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredMetric {
+    #[serde(flatten)]
+    pub descriptor: Descriptor,
+    #[serde(flatten)]
+    pub values: Values,
+}
+
+/// One run as a store keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRun {
+    #[serde(flatten)]
+    pub context: StoredContext,
+    pub metrics: Vec<StoredMetric>,
+}
+
+impl StoredRun {
+    /// The stored form of `run`: its metrics sorted by name and measure (the order the layout's
+    /// catalogs and the comparison's merge rely on).
+    pub fn from_run(run: &Run, commit_time: Option<String>) -> StoredRun {
+        let mut metrics: Vec<StoredMetric> = run
+            .metrics
+            .iter()
+            .map(|m| StoredMetric {
+                descriptor: Descriptor {
+                    name: m.name.clone(),
+                    measure: m.measure.clone(),
+                    unit: m.unit.clone(),
+                    direction: m.direction,
+                    exact: m.exact,
+                    part_of: m.part_of.clone(),
+                },
+                values: Values { stats: m.stats.clone(), n: m.n },
+            })
+            .collect();
+        metrics.sort_by(|a, b| {
+            (&a.descriptor.name, &a.descriptor.measure).cmp(&(&b.descriptor.name, &b.descriptor.measure))
+        });
+        StoredRun {
+            context: StoredContext {
+                commit: run.context.commit.clone(),
+                time: run.context.time.clone(),
+                commit_time,
+                runner: run.context.runner.clone(),
+            },
+            metrics,
+        }
+    }
+
+    /// The run as the evaluation reads it, on `branch`.
+    pub fn to_run(&self, branch: &str) -> Run {
+        Run {
+            context: RunContext {
+                commit: self.context.commit.clone(),
+                branch: Some(branch.to_string()),
+                time: self.context.time.clone(),
+                runner: self.context.runner.clone(),
+            },
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| {
+                    let d = &m.descriptor;
+                    let mut metric = Metric::new(d.name.clone(), d.unit.clone(), d.direction);
+                    metric.measure = d.measure.clone();
+                    metric.exact = d.exact;
+                    metric.part_of = d.part_of.clone();
+                    metric.stats = m.values.stats.clone();
+                    metric.n = m.values.n;
+                    metric
+                })
+                .collect(),
+        }
+    }
+
+    /// The commit shortened for messages, or "a run without a commit".
+    pub fn short_commit(&self) -> String {
+        match &self.context.commit {
+            Some(c) => c.chars().take(7).collect(),
+            None => "a run without a commit".to_string(),
+        }
+    }
+
+    /// The time that orders this run in its branch's history: its commit's, else its own.
+    pub fn order_time(&self) -> Option<&str> {
+        self.context.commit_time.as_deref().or(self.context.time.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_survives_the_stored_form() {
+        let mut m =
+            Metric::new("b", "ns", Direction::LowerIsBetter).with_stat(Stat::Mean, 1.5).with_stat(Stat::Min, 1.0);
+        m.n = Some(10);
+        m.measure = Some("cpu-time".into());
+        m.source = Some(crate::model::Source { file: "x.json".into(), format: "hyperfine".into() });
+        let a = Metric::new("a", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 10.0);
+        let run = Run {
+            context: RunContext {
+                commit: Some("abcdef12345".into()),
+                branch: Some("main".into()),
+                time: Some("t".into()),
+                runner: None,
+            },
+            metrics: vec![m.clone(), a.clone()],
+        };
+        let stored = StoredRun::from_run(&run, Some("ct".into()));
+        assert_eq!(stored.metrics[0].descriptor.name, "a", "sorted by name");
+        assert_eq!(stored.short_commit(), "abcdef1");
+        assert_eq!(stored.order_time(), Some("ct"));
+        let back = stored.to_run("main");
+        m.source = None;
+        assert_eq!(back.metrics, vec![a, m]);
+        assert_eq!(back.context, run.context);
+    }
+}
