@@ -122,6 +122,7 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
             context: RunContext { branch: Some(c.branch.clone()), ..c.newest.context.clone() },
             runs: c.history.len(),
             chosen: c.chosen.clone(),
+            why: c.why.clone(),
         }),
     };
     let report = Report::new(

@@ -40,6 +40,8 @@ pub struct Comparison {
     pub history: Vec<Run>,
     /// "main@abc1234, the merge base" — which run and why, for the report.
     pub chosen: String,
+    /// Why that run: "the merge base", "the newest stored run", …
+    pub why: String,
 }
 
 /// The comparison, or `None` (with a note saying why) when the store has nothing to compare
@@ -100,44 +102,40 @@ fn runs_of(files: &dyn Files, branch: &str) -> Result<Option<Vec<Entry>>> {
 fn pick(files: &dyn Files, branch: &str, entries: Vec<Entry>, merge_base: Option<&MergeBase>) -> Result<Comparison> {
     let short = |e: &Entry| e.context.commit.as_deref().map_or("?".to_string(), |c| c.chars().take(7).collect());
     let newest = entries.len() - 1;
-    let (at, chosen) = match merge_base {
-        None => (newest, format!("{branch}@{}, its newest stored run", short(&entries[newest]))),
+    let time_of = |e: &Entry| epoch(e.context.commit_time.as_deref().or(e.context.time.as_deref()));
+    let (at, why) = match merge_base {
+        None => (newest, "the newest stored run".to_string()),
         Some(mb) => {
             let mb_short: String = mb.sha.chars().take(7).collect();
-            match entries.iter().rposition(|e| e.context.commit.as_deref() == Some(mb.sha.as_str())) {
-                Some(at) => (at, format!("{branch}@{mb_short}, the merge base")),
-                None => {
-                    let mb_time = epoch(mb.time.as_deref());
-                    let older = mb_time.and_then(|t| {
-                        entries.iter().rposition(|e| {
-                            epoch(e.context.commit_time.as_deref().or(e.context.time.as_deref()))
-                                .is_some_and(|r| r <= t)
-                        })
-                    });
-                    match older {
-                        Some(at) => {
-                            let age = mb_time
-                                .zip(epoch(entries[at].context.commit_time.as_deref().or(entries[at].context.time.as_deref())))
-                                .map(|(m, r)| format!(" from {} before it", ago(m - r)))
-                                .unwrap_or_default();
-                            (at, format!("merge base {mb_short} not stored; compared with {branch}@{}{age}", short(&entries[at])))
-                        }
-                        None => (
-                            newest,
-                            format!(
-                                "merge base {mb_short} not stored and older than every stored run; compared with {branch}@{}, the newest",
-                                short(&entries[newest])
-                            ),
+            let mb_time = epoch(mb.time.as_deref());
+            let stored = entries.iter().rposition(|e| e.context.commit.as_deref() == Some(mb.sha.as_str()));
+            let older = || mb_time.and_then(|t| entries.iter().rposition(|e| time_of(e).is_some_and(|r| r <= t)));
+            match (stored, older()) {
+                (Some(at), _) => (at, "the merge base".to_string()),
+                (None, Some(at)) => {
+                    let age = mb_time.zip(time_of(&entries[at])).map(|(m, r)| format!(", {} before it", ago(m - r)));
+                    (
+                        at,
+                        format!(
+                            "the newest run before the merge base {mb_short}, which has none{}",
+                            age.unwrap_or_default()
                         ),
-                    }
+                    )
                 }
+                (None, None) => (
+                    newest,
+                    format!(
+                        "the newest stored run (the merge base {mb_short} has none and is older than every stored run)"
+                    ),
+                ),
             }
         }
     };
+    let chosen = format!("{branch}@{}, {why}", short(&entries[at]));
     let runs = layout::read_runs(files, &entries[..=at])?;
     let history: Vec<Run> = runs.iter().map(|r| r.to_run(branch)).collect();
     let newest = history.last().cloned().expect("at least the chosen run");
-    Ok(Comparison { branch: branch.to_string(), newest, history, chosen })
+    Ok(Comparison { branch: branch.to_string(), newest, history, chosen, why })
 }
 
 /// "3 hours", "2 days".
@@ -235,7 +233,10 @@ mod tests {
     fn an_unstored_merge_base_takes_the_newest_older_run() {
         let files = store(&[("aaa1111", "2026-11-29T10:00:00Z"), ("ccc3333", "2026-12-01T12:00:00Z")]);
         let (text, runs) = chosen(&files, Some(("bbb2222", "2026-12-01T11:00:00+01:00")));
-        assert_eq!(text, "merge base bbb2222 not stored; compared with main@aaa1111 from 2 days before it");
+        assert_eq!(
+            text,
+            "main@aaa1111, the newest run before the merge base bbb2222, which has none, 2 days before it"
+        );
         assert_eq!(runs, 1);
     }
 
@@ -250,7 +251,7 @@ mod tests {
     #[test]
     fn without_a_merge_base_the_newest_is_chosen() {
         let files = store(&[("aaa1111", "2026-11-29T10:00:00Z"), ("ccc3333", "2026-12-01T12:00:00Z")]);
-        assert_eq!(chosen(&files, None), ("main@ccc3333, its newest stored run".into(), 2));
+        assert_eq!(chosen(&files, None), ("main@ccc3333, the newest stored run".into(), 2));
     }
 
     #[test]

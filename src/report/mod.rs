@@ -52,6 +52,8 @@ pub struct BaselineInfo {
     pub runs: usize,
     /// Which stored run was compared with and why: "main@abc1234, the merge base".
     pub chosen: String,
+    /// Why that run: "the merge base", "the newest stored run", ….
+    pub why: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

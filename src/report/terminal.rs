@@ -93,6 +93,9 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()>
         let s = style(Status::Warn);
         writeln!(out, "{s}WARN{s:#}     {}", log_field(&u.describe(report.counts.metrics)))?;
     }
+    if let Some(b) = &report.compared.baseline {
+        writeln!(out, "compared with {} ({} runs of history)", log_field(&b.chosen), b.runs)?;
+    }
     for note in &report.notes {
         writeln!(out, "note: {}", log_field(note))?;
     }
