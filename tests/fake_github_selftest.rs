@@ -915,6 +915,15 @@ fn exported_repository_passes_git_fsck_and_clones() {
         json!({"base_tree": t1, "tree": [{"path": "runs/main/2.json", "mode": "100644", "type": "blob", "content": "{\"n\":2}\n"}]}),
     );
     let c2 = commit(&fake, "budgetgate: run 2\n", &t2, &[&c1]);
+    // A signature becomes Git's `gpgsig` header (continuation lines start with a space).
+    let sig = "-----BEGIN PGP SIGNATURE-----\n\niQIz\n=5Io4\n-----END PGP SIGNATURE-----\n";
+    let signed = post(&fake, "/repos/o/r/git/commits", json!({"message": "s", "tree": t1, "signature": sig}));
+    assert_eq!(
+        (signed["verification"]["signature"].as_str(), signed["verification"]["verified"].as_bool()),
+        (Some(sig), Some(false))
+    );
+    let signed = signed["sha"].as_str().unwrap().to_string();
+    fake.set_ref("o/r", "signed", &signed);
     assert_eq!(
         post(&fake, "/repos/o/r/git/refs", json!({"ref": "refs/heads/budgetgate-data", "sha": c2}))["ref"],
         "refs/heads/budgetgate-data"
@@ -941,6 +950,11 @@ fn exported_repository_passes_git_fsck_and_clones() {
     let top = git(&bare, &["cat-file", "-p", &t2]);
     assert!(top.starts_with("040000 tree ") && top.trim_end().ends_with("\truns"), "{top}");
     assert_eq!(git(&bare, &["cat-file", "-p", &format!("{c2}:runs/main/1.json")]), "{\"n\":1}\n");
+    let raw = git(&bare, &["cat-file", "commit", &signed]);
+    assert!(
+        raw.contains("\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQIz\n =5Io4\n -----END PGP SIGNATURE-----\n\ns"),
+        "{raw}"
+    );
     let clone = dir.path().join("clone");
     git(dir.path(), &["clone", "-q", "--branch", "budgetgate-data", bare.to_str().unwrap(), clone.to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(clone.join("runs/main/2.json")).unwrap(), "{\"n\":2}\n");
