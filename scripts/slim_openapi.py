@@ -55,6 +55,17 @@ OPERATIONS = [
     ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
     ("/repos/{owner}/{repo}/contents/{path}", "get"),
     ("/repos/{owner}/{repo}/contents/{path}", "put"),
+    # Git's data API and compare: the branch-backed baseline store.
+    ("/repos/{owner}/{repo}/git/ref/{ref}", "get"),
+    ("/repos/{owner}/{repo}/git/refs", "post"),
+    ("/repos/{owner}/{repo}/git/refs/{ref}", "patch"),
+    ("/repos/{owner}/{repo}/git/commits/{commit_sha}", "get"),
+    ("/repos/{owner}/{repo}/git/commits", "post"),
+    ("/repos/{owner}/{repo}/git/trees/{tree_sha}", "get"),
+    ("/repos/{owner}/{repo}/git/trees", "post"),
+    ("/repos/{owner}/{repo}/git/blobs/{file_sha}", "get"),
+    ("/repos/{owner}/{repo}/git/blobs", "post"),
+    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
 ]
 
 # Keys dropped from schema objects (documentation only).

@@ -18,10 +18,29 @@
 //! Order per request: record it, check headers, route (404 if none), injected fault, read-only
 //! 403 for writes, body validation (400/422), then the operation. So faults fire only on routed
 //! requests, and before the read-only check.
+//!
+//! Git's data API (`git/refs`, `git/commits`, `git/trees`, `git/blobs`) and `compare` work on a
+//! per-repository object store with real Git object ids (`fake_git.rs`, operations in
+//! `fake_github_git.rs`). Repositories start empty and exist implicitly, like issues. Tests make
+//! "code" history with [`FakeGitHub::code_commit`] and [`FakeGitHub::set_ref`], read a branch back
+//! with [`FakeGitHub::branch_files`] / [`FakeGitHub::branch_log`], and can hand the repository to
+//! real `git` with [`FakeGitHub::export_git`].
+//!
+//! Races: each request runs whole under the state lock, so a ref update's compare-and-swap is
+//! atomic and concurrent clients race as on GitHub. To make the branch move *between* a client's
+//! read and its ref update deterministically, use [`FakeGitHub::on_next`] on the update:
+//! `fake.on_next("PATCH", "/git/refs/heads/data$", |gh| gh.set_ref(...))` runs just before the
+//! client's PATCH is handled, so the PATCH meets a ref it has not seen (422 not a fast forward).
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use std::collections::HashMap;
+#[path = "fake_git.rs"]
+pub mod git;
+#[path = "fake_github_git.rs"]
+mod git_api;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -210,12 +229,14 @@ impl Spec {
 struct Reply {
     status: u16,
     body: Option<Value>,
+    /// Bytes to send instead of a JSON body (a raw blob); its content-type is in `headers`.
+    raw: Option<Vec<u8>>,
     headers: Vec<(String, String)>,
 }
 
 impl Reply {
     fn json(status: u16, body: Value) -> Reply {
-        Reply { status, body: Some(body), headers: Vec::new() }
+        Reply { status, body: Some(body), raw: None, headers: Vec::new() }
     }
     fn header(mut self, name: &str, value: impl ToString) -> Reply {
         self.headers.push((name.to_string(), value.to_string()));
@@ -263,9 +284,28 @@ fn docs(op_id: &str) -> String {
         "checks/create" => "checks/runs#create-a-check-run",
         "checks/update" => "checks/runs#update-a-check-run",
         "pulls/get" => "pulls/pulls#get-a-pull-request",
+        "git/get-ref" => "git/refs#get-a-reference",
+        "git/create-ref" => "git/refs#create-a-reference",
+        "git/update-ref" => "git/refs#update-a-reference",
+        "git/get-commit" => "git/commits#get-a-commit-object",
+        "git/create-commit" => "git/commits#create-a-commit",
+        "git/get-tree" => "git/trees#get-a-tree",
+        "git/create-tree" => "git/trees#create-a-tree",
+        "git/get-blob" => "git/blobs#get-a-blob",
+        "git/create-blob" => "git/blobs#create-a-blob",
+        "repos/compare-commits-with-basehead" => "commits/commits#compare-two-commits",
         _ => return DOCS.to_string(),
     };
     format!("{DOCS}/{anchor}")
+}
+
+/// The GitHub user id the fake gives a login (github-actions[bot]'s real one).
+fn user_id(login: &str) -> u64 {
+    if login == "github-actions[bot]" {
+        41_898_282
+    } else {
+        1 + login.len() as u64
+    }
 }
 
 fn unix_now() -> u64 {
@@ -320,6 +360,13 @@ struct Armed {
     fault: Fault,
 }
 
+/// An action to run when a matching request arrives; see [`FakeGitHub::on_next`].
+struct Hook {
+    method: String,
+    path: Regex,
+    action: Box<dyn FnOnce(&FakeGitHub) + Send>,
+}
+
 #[derive(Default)]
 struct State {
     next_id: u64,
@@ -332,6 +379,11 @@ struct State {
     requests: Vec<Recorded>,
     violations: Vec<String>,
     faults: Vec<Armed>,
+    hooks: Vec<Hook>,
+    /// "owner/repo" → its Git objects and refs.
+    repos: HashMap<String, git::Repo>,
+    /// Counts `code_commit`s, so that each has its own message and id.
+    code_commits: u64,
 }
 
 impl State {
@@ -374,7 +426,10 @@ impl FakeGitHub {
             while !stop2.load(Ordering::SeqCst) {
                 if let Ok(Some(rq)) = server.recv_timeout(Duration::from_millis(50)) {
                     let inner = inner2.clone();
-                    std::thread::spawn(move || inner.handle(rq));
+                    std::thread::spawn(move || {
+                        run_hook(&inner, &rq);
+                        inner.handle(rq)
+                    });
                 }
             }
         });
@@ -468,6 +523,94 @@ impl FakeGitHub {
     pub fn set_pull(&self, owner_repo: &str, number: u64, patch: Value) {
         self.state().pulls.insert((owner_repo.to_string(), number), patch);
     }
+
+    /// Runs `action` once, when the next request matching `method` ("*" for any) and
+    /// `path_regex` (path without prefix and query) arrives, before that request is handled. The
+    /// action gets a handle on this same fake (e.g. to move a branch with [`Self::set_ref`]).
+    pub fn on_next(&self, method: &str, path_regex: &str, action: impl FnOnce(&FakeGitHub) + Send + 'static) {
+        let path = Regex::new(path_regex).expect("hook path regex");
+        self.state().hooks.push(Hook { method: method.to_uppercase(), path, action: Box::new(action) });
+    }
+
+    /// Makes a "code" commit in `owner_repo`: an empty tree, these parents, author and committer
+    /// date `date` (`YYYY-MM-DDTHH:MM:SSZ` or with an offset), message "code commit N" (N counts
+    /// up, so equal parents and dates still give distinct commits). Returns its id.
+    pub fn code_commit(&self, owner_repo: &str, parents: &[&str], date: &str) -> String {
+        let (time, tz) = git::parse_date(date).unwrap_or_else(|| panic!("not a date: {date:?}"));
+        let mut st = self.state();
+        st.code_commits += 1;
+        let message = format!("code commit {}\n", st.code_commits);
+        let repo = st.repos.entry(owner_repo.to_string()).or_default();
+        let tree = repo.put_tree(&BTreeMap::new());
+        for p in parents {
+            assert_eq!(repo.kind(p), Some(git::Kind::Commit), "parent {p} is not a commit of {owner_repo}");
+        }
+        let who = git::Person { name: "Code Author".into(), email: "code@example.com".into(), time, tz };
+        let parents = parents.iter().map(|p| p.to_string()).collect();
+        let c = git::Commit { tree, parents, author: who.clone(), committer: who, gpgsig: None, message };
+        repo.put(git::Kind::Commit, c.encode())
+    }
+
+    /// Points branch `refs/heads/{branch}` of `owner_repo` at commit `sha` (created or moved, no
+    /// fast-forward check: as a push by someone else would).
+    pub fn set_ref(&self, owner_repo: &str, branch: &str, sha: &str) {
+        let mut st = self.state();
+        let repo = st.repos.entry(owner_repo.to_string()).or_default();
+        assert_eq!(repo.kind(sha), Some(git::Kind::Commit), "{sha} is not a commit of {owner_repo}");
+        repo.refs.insert(format!("refs/heads/{branch}"), sha.to_string());
+    }
+
+    /// The commit `refs/heads/{branch}` points at, if the branch exists.
+    pub fn ref_sha(&self, owner_repo: &str, branch: &str) -> Option<String> {
+        let st = self.state();
+        st.repos.get(owner_repo)?.refs.get(&format!("refs/heads/{branch}")).cloned()
+    }
+
+    /// The files of the branch's tip tree, path → bytes (empty if there is no such branch).
+    pub fn branch_files(&self, owner_repo: &str, branch: &str) -> BTreeMap<String, Vec<u8>> {
+        let Some(tip) = self.ref_sha(owner_repo, branch) else { return BTreeMap::new() };
+        let st = self.state();
+        let repo = &st.repos[owner_repo];
+        repo.files(&repo.commit(&tip).unwrap().tree)
+    }
+
+    /// Messages of the branch's commits, newest first, following first parents (empty if there
+    /// is no such branch).
+    pub fn branch_log(&self, owner_repo: &str, branch: &str) -> Vec<String> {
+        let mut next = self.ref_sha(owner_repo, branch);
+        let st = self.state();
+        let mut log = Vec::new();
+        while let Some(c) = next.and_then(|sha| st.repos[owner_repo].commit(&sha)) {
+            log.push(c.message.clone());
+            next = c.parents.first().cloned();
+        }
+        log
+    }
+
+    /// Writes `owner_repo`'s objects and refs into a new bare Git repository at `dir` (loose
+    /// zlib objects, as `git` writes them), for `git fsck`, `git log`, `git clone`.
+    pub fn export_git(&self, owner_repo: &str, dir: &Path) {
+        let st = self.state();
+        let empty = git::Repo::default();
+        st.repos.get(owner_repo).unwrap_or(&empty).export(dir).expect("export the repository");
+    }
+}
+
+/// Runs (and drops) the first hook matching the request, outside the state lock so the action
+/// can use the fake's own methods. The handle it gets shares this server's state.
+fn run_hook(inner: &Arc<Inner>, rq: &tiny_http::Request) {
+    let method = rq.method().as_str().to_uppercase();
+    let path = rq.url().split('?').next().unwrap_or("");
+    let path = path.strip_prefix(&inner.prefix).unwrap_or(path);
+    let hook = {
+        let mut st = inner.state();
+        let i = st.hooks.iter().position(|h| (h.method == "*" || h.method == method) && h.path.is_match(path));
+        i.map(|i| st.hooks.remove(i))
+    };
+    if let Some(hook) = hook {
+        let view = FakeGitHub { inner: inner.clone(), stop: Arc::new(AtomicBool::new(false)), thread: None };
+        (hook.action)(&view);
+    }
 }
 
 impl Drop for FakeGitHub {
@@ -490,7 +633,7 @@ impl Inner {
     fn user(&self, login: &str) -> Value {
         let mut u = example("issues/create-comment", 201, "")["user"].clone();
         let bot = login.ends_with("[bot]");
-        let id = if login == "github-actions[bot]" { 41_898_282 } else { 1 + login.len() as u64 };
+        let id = user_id(login);
         let name = login.trim_end_matches("[bot]");
         merge(
             &mut u,
@@ -548,7 +691,8 @@ impl Inner {
         if let Some(d) = delay {
             std::thread::sleep(d);
         }
-        let data = reply.body.as_ref().map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+        let json = reply.body.as_ref().map(|b| serde_json::to_vec(b).unwrap());
+        let data = reply.raw.clone().or(json).unwrap_or_default();
         // Content-Length rather than chunked for big pages: simpler for raw test clients.
         let mut resp =
             tiny_http::Response::from_data(data).with_status_code(reply.status).with_chunked_threshold(usize::MAX);
@@ -629,7 +773,7 @@ impl Inner {
             return (error(403, "Resource not accessible by integration", &docs), None);
         }
         let reply = match self.validate(&mut st, op, &what, &r.body) {
-            Ok(json) => self.apply(&mut st, op, &params, &r.query, &json),
+            Ok(json) => self.apply(&mut st, op, &params, r, &json),
             Err(reply) => reply,
         };
         // Our own successful answers must match the description (its error schemas are loose,
@@ -678,8 +822,11 @@ impl Inner {
     }
 
     /// Performs a validated operation on the state.
-    fn apply(&self, st: &mut State, op: &Op, p: &HashMap<String, String>, query: &str, body: &Value) -> Reply {
-        let repo = format!("{}/{}", p["owner"], p["repo"]);
+    fn apply(&self, st: &mut State, op: &Op, p: &HashMap<String, String>, r: &Recorded, body: &Value) -> Reply {
+        if git_api::OPS.contains(&op.id.as_str()) {
+            return self.git_op(st, op, p, r, body);
+        }
+        let (repo, query) = (format!("{}/{}", p["owner"], p["repo"]), r.query.as_str());
         let num = |name: &str| p[name].parse::<u64>().unwrap();
         let now = timestamp(unix_now());
         let q: HashMap<&str, &str> = query.split('&').filter_map(|kv| kv.split_once('=')).collect();
@@ -726,7 +873,7 @@ impl Inner {
                 };
                 if op.method == "DELETE" {
                     st.comments.remove(i);
-                    return Reply { status: 204, body: None, headers: Vec::new() };
+                    return Reply { status: 204, body: None, raw: None, headers: Vec::new() };
                 }
                 let json = &mut st.comments[i].json;
                 merge(json, &json!({ "body": body["body"], "updated_at": now }));
@@ -843,8 +990,10 @@ fn check_headers(headers: &[(String, String)]) -> Vec<String> {
         Some(v) if !auth.is_match(v) => problems.push("authorization is not `token X` or `Bearer X`".into()),
         _ => {}
     }
-    if !values("accept").any(|v| v.contains("application/vnd.github+json")) {
-        problems.push("accept does not contain application/vnd.github+json".into());
+    // GitHub's media type, or one of its custom ones (`application/vnd.github.raw+json` for raw
+    // blobs) that replace it.
+    if !values("accept").any(|v| v.contains("application/vnd.github+json") || v.contains("application/vnd.github.")) {
+        problems.push("accept does not contain application/vnd.github+json or a GitHub custom media type".into());
     }
     // Repeated header lines mean one comma-joined value (RFC 9110), so a second copy (octocrab
     // already sends this header; adding it again duplicates it) is an invalid version.
@@ -863,6 +1012,7 @@ fn check_headers(headers: &[(String, String)]) -> Vec<String> {
 fn limits(op_id: &str, body: &Value) -> Option<(&'static str, String, String)> {
     let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
     match op_id {
+        id if git_api::OPS.contains(&id) => git_api::limits(id, body),
         "issues/create-comment" | "issues/update-comment" if chars(&body["body"]) > 65536 => {
             Some(("IssueComment", "body".into(), "body is too long (maximum is 65536 characters)".into()))
         }
