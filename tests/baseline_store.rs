@@ -316,3 +316,85 @@ fn run_files_over_1_mb_are_read_in_full() {
     let compared = report["rows"].as_array().unwrap().iter().filter(|r| !r["baseline"].is_null()).count();
     assert_eq!(compared, 55_000, "every metric found its baseline");
 }
+
+/// A run of 200 hyperfine-like metrics with noisy values (so compression is not flattered).
+fn noisy_run(i: usize) -> budgetgate::model::Run {
+    use budgetgate::model::{Direction, Metric, Run, RunContext, Stat};
+    let mut rng = fastrand::Rng::with_seed(i as u64);
+    let metrics = (0..200)
+        .map(|m| {
+            let base = 1e5 * (1.0 + m as f64) * (1.0 + 0.02 * rng.f64());
+            let mut metric = Metric::new(format!("suite/group{}/bench_{m:03}", m % 10), "ns", Direction::LowerIsBetter)
+                .with_stat(Stat::Value, base)
+                .with_stat(Stat::Mean, base)
+                .with_stat(Stat::Median, base * (0.99 + 0.01 * rng.f64()))
+                .with_stat(Stat::Min, base * (0.95 + 0.01 * rng.f64()))
+                .with_stat(Stat::Max, base * (1.1 + 0.05 * rng.f64()))
+                .with_stat(Stat::Stddev, base * 0.01 * rng.f64());
+            metric.n = Some(10 + rng.u64(0..90));
+            metric
+        })
+        .collect();
+    Run {
+        context: RunContext {
+            commit: Some(format!("{:040x}", 0xabc0_0000_u64 + i as u64)),
+            branch: Some("main".into()),
+            time: Some(format!("2026-{:02}-{:02}T{:02}:00:00Z", 1 + i / 300, 1 + (i / 12) % 25, i % 12)),
+            runner: Some("ubuntu-24.04".into()),
+        },
+        metrics,
+    }
+}
+
+/// Issue 17's bound: after 1,000 saves of 200 metrics a clone of the data branch — all of its
+/// history, not only the 50 runs kept — is under 10 MB. Saves go through the library against
+/// the fake (a thousand processes would only add start-up time); the fake's objects are written
+/// into a real bare repository and cloned with git.
+#[test]
+fn a_thousand_saves_of_200_metrics_clone_under_10_mb() {
+    use budgetgate::baseline::{self, BranchStore};
+    use budgetgate::github::client::Octocrab;
+    use budgetgate::github::RetryPolicy;
+    if std::process::Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIP: no git binary to clone the exported data branch with");
+        return;
+    }
+    let fake = FakeGitHub::start("");
+    let api = Octocrab::new(&fake.url(), TOKEN, "octo-org", "app", RetryPolicy::default()).unwrap();
+    let store = BranchStore::new(Box::new(api), "budgetgate-data", "");
+    let saves: usize = std::env::var("BUDGETGATE_SAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let mut index_bytes = 0;
+    for i in 0..saves {
+        let run = noisy_run(i);
+        let changes = baseline::save(&store, "main", &run, run.context.time.clone(), 50).unwrap();
+        if i == saves - 1 {
+            let written = |end: &str| -> usize {
+                changes.iter().filter(|(p, _)| p.ends_with(end)).filter_map(|(_, c)| c.as_ref()).map(Vec::len).sum()
+            };
+            index_bytes = written("index.json");
+            let run_bytes = written(".bgr");
+            eprintln!("one save writes a {run_bytes}-byte run file and a {index_bytes}-byte index");
+            assert!(run_bytes <= 200 * 40, "≤ 40 bytes per metric: {run_bytes}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("exported.git");
+    fake.export_git(REPO, &exported);
+    let clone = dir.path().join("clone.git");
+    let status = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--bare", "--no-local", "--single-branch", "--branch", "budgetgate-data"])
+        .arg(&exported)
+        .arg(&clone)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let packs: u64 =
+        std::fs::read_dir(clone.join("objects/pack")).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    eprintln!(
+        "clone of the data branch after {saves} saves of 200 metrics: {packs} bytes ({:.1} KB per save); index {index_bytes} bytes",
+        packs as f64 / saves as f64 / 1000.0
+    );
+    assert!(packs < 10_000_000, "clone is {packs} bytes");
+    let files = fake.branch_files(REPO, "budgetgate-data");
+    assert_eq!(files.keys().filter(|p| p.ends_with(".bgr")).count(), 50, "the branch keeps --keep runs");
+}

@@ -137,6 +137,10 @@ impl Files for Snapshot<'_> {
         self.store.api.blob(sha).map(Some).map_err(|e| self.store.fail(&format!("read {}", self.name(path)), &e))
     }
 
+    fn exists(&self, path: &str) -> Result<bool> {
+        Ok(self.blobs.contains_key(path))
+    }
+
     fn name(&self, path: &str) -> String {
         let short: String = self.commit.chars().take(7).collect();
         format!("{}@{short}:{}", self.store.branch, self.store.full_path(path))

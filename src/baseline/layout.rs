@@ -44,6 +44,10 @@ pub trait Files {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
     /// How messages name a file of this store.
     fn name(&self, path: &str) -> String;
+    /// Whether the file exists, without reading it (a remote read costs a request).
+    fn exists(&self, path: &str) -> Result<bool> {
+        Ok(self.read(path)?.is_some())
+    }
 }
 
 /// What a save changes: path → new content, or `None` to delete.
@@ -209,7 +213,7 @@ pub fn record(files: &dyn Files, branch: &str, run: &StoredRun, keep: usize) -> 
     });
     index.version = LAYOUT_VERSION;
     let (catalog_path, catalog) = catalog_of(run);
-    if files.read(&catalog_path)?.is_none() {
+    if !files.exists(&catalog_path)? {
         changes.insert(catalog_path.clone(), Some(catalog));
     }
     let seq = index.next_seq;
@@ -446,6 +450,12 @@ impl Files for Overlay<'_> {
         match self.changes.get(path) {
             Some(content) => Ok(content.clone()),
             None => self.base.read(path),
+        }
+    }
+    fn exists(&self, path: &str) -> Result<bool> {
+        match self.changes.get(path) {
+            Some(content) => Ok(content.is_some()),
+            None => self.base.exists(path),
         }
     }
     fn name(&self, path: &str) -> String {
