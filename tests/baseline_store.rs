@@ -119,7 +119,7 @@ fn a_push_saves_and_a_pr_compares_with_its_merge_base_and_fails_on_a_2x_regressi
     let c1 = repo.commit(&[], "2026-11-30T10:00:00Z");
     let pushed = repo.push(&c1, "2026-11-30T10:00:00Z", BASE);
     assert_eq!(pushed.code, 0, "{}", pushed.stderr);
-    assert_eq!(repo.stored_commits(), [c1.clone()]);
+    assert_eq!(repo.stored_commits(), std::slice::from_ref(&c1));
     let log = repo.fake.branch_log(REPO, "budgetgate-data");
     assert_eq!(log.len(), 1, "one commit per save: {log:?}");
     assert!(log[0].starts_with("budgetgate: save main@"), "{log:?}");
