@@ -12,6 +12,7 @@
 //! benchmark-action/github-action-benchmark#358). The branch is created as an orphan when
 //! missing. Nothing is visible until the ref moves, so a killed save leaves the store as it was.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -132,9 +133,10 @@ impl Files for Snapshot<'_> {
         Ok(self.blobs.keys().cloned().collect())
     }
 
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+    fn read(&self, path: &str) -> Result<Option<Cow<'_, [u8]>>> {
         let Some(sha) = self.blobs.get(path) else { return Ok(None) };
-        self.store.api.blob(sha).map(Some).map_err(|e| self.store.fail(&format!("read {}", self.name(path)), &e))
+        let bytes = self.store.api.blob(sha).map_err(|e| self.store.fail(&format!("read {}", self.name(path)), &e))?;
+        Ok(Some(Cow::Owned(bytes)))
     }
 
     fn exists(&self, path: &str) -> Result<bool> {
@@ -154,7 +156,7 @@ impl Files for Empty {
     fn paths(&self) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
-    fn read(&self, _: &str) -> Result<Option<Vec<u8>>> {
+    fn read(&self, _: &str) -> Result<Option<Cow<'_, [u8]>>> {
         Ok(None)
     }
     fn name(&self, path: &str) -> String {

@@ -17,6 +17,7 @@
 //! per metric where the version-1 JSON took ~200. Shards of 16 runs keep the trees a save
 //! rewrites small. A comparison reads one branch's index and the run files it needs.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,9 @@ const WIDE: u32 = 1 << 31;
 pub trait Files {
     /// Every file's path.
     fn paths(&self) -> Result<Vec<String>>;
-    /// `None` only when the file does not exist; any failure to read is an error.
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// `None` only when the file does not exist; any failure to read is an error. Borrowed
+    /// where the store holds the bytes already (a 50-run history is read without copies).
+    fn read(&self, path: &str) -> Result<Option<Cow<'_, [u8]>>>;
     /// How messages name a file of this store.
     fn name(&self, path: &str) -> String;
     /// Whether the file exists, without reading it (a remote read costs a request).
@@ -171,6 +173,23 @@ pub fn read_index(files: &dyn Files, branch: &str) -> Result<Option<Index>> {
 
 /// The runs of `entries`, oldest first, each catalog read once.
 pub fn read_runs(files: &dyn Files, entries: &[Entry]) -> Result<Vec<StoredRun>> {
+    read_runs_as(files, entries, |entry, catalog, values| StoredRun {
+        context: entry.context.clone(),
+        metrics: catalog
+            .iter()
+            .zip(values)
+            .map(|(descriptor, values)| StoredMetric { descriptor: descriptor.clone(), values })
+            .collect(),
+    })
+}
+
+/// The runs of `entries` built straight into what the caller needs (a comparison builds the
+/// evaluation's runs without an intermediate copy: 50 runs of 20,000 metrics are a million).
+pub fn read_runs_as<T>(
+    files: &dyn Files,
+    entries: &[Entry],
+    build: impl Fn(&Entry, &[Descriptor], Vec<Values>) -> T,
+) -> Result<Vec<T>> {
     let mut catalogs: BTreeMap<&str, Vec<Descriptor>> = BTreeMap::new();
     let mut runs = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -182,12 +201,7 @@ pub fn read_runs(files: &dyn Files, entries: &[Entry]) -> Result<Vec<StoredRun>>
         let bytes = files.read(&entry.file)?.ok_or_else(|| missing(files, &entry.file))?;
         let values = decode_values(&bytes, catalog.len())
             .map_err(|(at, what)| Error::input(files.name(&entry.file), Place::JsonPath(format!("byte {at}")), what))?;
-        let metrics = catalog
-            .iter()
-            .zip(values)
-            .map(|(descriptor, values)| StoredMetric { descriptor: descriptor.clone(), values })
-            .collect();
-        runs.push(StoredRun { context: entry.context.clone(), metrics });
+        runs.push(build(entry, catalog, values));
     }
     Ok(runs)
 }
@@ -406,8 +420,8 @@ impl Files for MemoryFiles {
     fn paths(&self) -> Result<Vec<String>> {
         Ok(self.files.keys().cloned().collect())
     }
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.files.get(path).cloned())
+    fn read(&self, path: &str) -> Result<Option<Cow<'_, [u8]>>> {
+        Ok(self.files.get(path).map(|b| Cow::Borrowed(b.as_slice())))
     }
     fn name(&self, path: &str) -> String {
         format!("{}:{path}", self.label)
@@ -446,9 +460,9 @@ impl Files for Overlay<'_> {
         }
         Ok(paths.into_iter().collect())
     }
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+    fn read(&self, path: &str) -> Result<Option<Cow<'_, [u8]>>> {
         match self.changes.get(path) {
-            Some(content) => Ok(content.clone()),
+            Some(content) => Ok(content.as_deref().map(Cow::Borrowed)),
             None => self.base.read(path),
         }
     }

@@ -132,8 +132,10 @@ fn pick(files: &dyn Files, branch: &str, entries: Vec<Entry>, merge_base: Option
         }
     };
     let chosen = format!("{branch}@{}, {why}", short(&entries[at]));
-    let runs = layout::read_runs(files, &entries[..=at])?;
-    let history: Vec<Run> = runs.iter().map(|r| r.to_run(branch)).collect();
+    let history = layout::read_runs_as(files, &entries[..=at], |entry, catalog, values| Run {
+        context: entry.context.run_context(branch),
+        metrics: catalog.iter().zip(values).map(|(d, v)| d.metric(v)).collect(),
+    })?;
     let newest = history.last().cloned().expect("at least the chosen run");
     Ok(Comparison { branch: branch.to_string(), newest, history, chosen, why })
 }

@@ -44,6 +44,30 @@ pub struct Descriptor {
     pub part_of: Option<String>,
 }
 
+impl Descriptor {
+    /// The evaluation's metric with these numbers.
+    pub fn metric(&self, values: Values) -> Metric {
+        let mut metric = Metric::new(self.name.clone(), self.unit.clone(), self.direction);
+        metric.measure = self.measure.clone();
+        metric.exact = self.exact;
+        metric.part_of = self.part_of.clone();
+        metric.stats = values.stats;
+        metric.n = values.n;
+        metric
+    }
+}
+
+impl StoredContext {
+    pub fn run_context(&self, branch: &str) -> RunContext {
+        RunContext {
+            commit: self.commit.clone(),
+            branch: Some(branch.to_string()),
+            time: self.time.clone(),
+            runner: self.runner.clone(),
+        }
+    }
+}
+
 /// One metric's numbers in one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,28 +130,8 @@ impl StoredRun {
 
     /// The run as the evaluation reads it, on `branch`.
     pub fn to_run(&self, branch: &str) -> Run {
-        Run {
-            context: RunContext {
-                commit: self.context.commit.clone(),
-                branch: Some(branch.to_string()),
-                time: self.context.time.clone(),
-                runner: self.context.runner.clone(),
-            },
-            metrics: self
-                .metrics
-                .iter()
-                .map(|m| {
-                    let d = &m.descriptor;
-                    let mut metric = Metric::new(d.name.clone(), d.unit.clone(), d.direction);
-                    metric.measure = d.measure.clone();
-                    metric.exact = d.exact;
-                    metric.part_of = d.part_of.clone();
-                    metric.stats = m.values.stats.clone();
-                    metric.n = m.values.n;
-                    metric
-                })
-                .collect(),
-        }
+        let metrics = self.metrics.iter().map(|m| m.descriptor.metric(m.values.clone())).collect();
+        Run { context: self.context.run_context(branch), metrics }
     }
 
     /// The commit shortened for messages, or "a run without a commit".
