@@ -377,6 +377,22 @@ fn a_thousand_saves_of_200_metrics_clone_under_10_mb() {
             assert!(run_bytes <= 200 * 40, "≤ 40 bytes per metric: {run_bytes}");
         }
     }
+    // Printed, not asserted (timings on shared machines are noise): one more save, and the
+    // read a PR's comparison makes, against the 50-run history.
+    let start = std::time::Instant::now();
+    baseline::save(&store, "main", &noisy_run(saves), None, 50).unwrap();
+    let save_time = start.elapsed();
+    let start = std::time::Instant::now();
+    let files = baseline::Store::read(&store).unwrap().unwrap();
+    let target = baseline::Target { branch: Some("main".into()), ..Default::default() };
+    let comparison = baseline::select::choose(files.as_ref(), &target, "store", &mut Vec::new()).unwrap().unwrap();
+    eprintln!(
+        "save {:.1} ms, compare against {} runs {:.1} ms (requests to the fake on 127.0.0.1)",
+        save_time.as_secs_f64() * 1e3,
+        comparison.history.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    drop(files);
     let dir = tempfile::tempdir().unwrap();
     let exported = dir.path().join("exported.git");
     fake.export_git(REPO, &exported);
@@ -397,4 +413,60 @@ fn a_thousand_saves_of_200_metrics_clone_under_10_mb() {
     assert!(packs < 10_000_000, "clone is {packs} bytes");
     let files = fake.branch_files(REPO, "budgetgate-data");
     assert_eq!(files.keys().filter(|p| p.ends_with(".bgr")).count(), 50, "the branch keeps --keep runs");
+}
+
+/// `baseline show|prune|export|import`: a version-1 file's history moved onto the data branch,
+/// shown, pruned and exported again, the way a user migrating from the cache would.
+#[test]
+fn history_moves_from_a_version_1_file_onto_the_branch_and_back() {
+    let repo = Repo::new();
+    let runs: Vec<serde_json::Value> = (0..6)
+        .map(|i| {
+            serde_json::json!({"commit": format!("{i:040x}"), "branch": "main", "time": format!("2026-11-0{}T10:00:00Z", i + 1),
+                "metrics": [{"name": "parse", "unit": "ns", "direction": "lower_is_better", "stats": {"value": 100.0 + i as f64}, "n": 10}]})
+        })
+        .collect();
+    let v1 =
+        write(repo.dir.path(), "old.json", &serde_json::json!({"version": 1, "branches": {"main": runs}}).to_string());
+    let cmd = |args: &[&str]| {
+        let out = budgetgate()
+            .env("GITHUB_API_URL", repo.fake.url())
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_TOKEN", TOKEN)
+            .arg("baseline")
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    let imported = cmd(&["import", STORE, "--from", s(&v1)]);
+    assert!(imported.contains("imported 6 runs"), "{imported}");
+    assert_eq!(repo.stored_commits().len(), 6);
+    let shown = cmd(&["show", STORE]);
+    assert!(
+        shown.contains("main: 6 runs, 0000000 (2026-11-01T10:00:00Z) … 0000000 (2026-11-06T10:00:00Z); 1 metrics"),
+        "{shown}"
+    );
+    cmd(&["prune", STORE, "--keep", "4"]);
+    assert_eq!(repo.stored_commits().len(), 4);
+    let files = repo.fake.branch_files(REPO, "budgetgate-data");
+    assert_eq!(files.keys().filter(|p| p.ends_with(".bgr")).count(), 4, "pruned runs' files are gone");
+    let exported = repo.path("export.json");
+    cmd(&["export", STORE, "--output", s(&exported)]);
+    let document = read_json(&exported);
+    assert_eq!(document["format"], "budgetgate-baseline-export");
+    let values: Vec<f64> = document["branches"]["main"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["metrics"][0]["stats"]["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [102.0, 103.0, 104.0, 105.0]);
+    // And back into a file store, which the gate then compares with.
+    let file = repo.path("back.bin");
+    cmd(&["import", s(&file), "--from", s(&exported)]);
+    assert!(cmd(&["show", s(&file)]).contains("main: 4 runs"));
+    repo.assert_faithful();
 }

@@ -54,6 +54,10 @@ pub trait GitData {
     /// Every entry under a tree, recursively; an error if GitHub truncated the listing.
     fn tree(&self, sha: &str) -> Result<Vec<TreeEntry>, ApiError>;
     fn blob(&self, sha: &str) -> Result<Vec<u8>, ApiError>;
+    /// Several blobs, in order; an implementation may read them concurrently.
+    fn blobs(&self, shas: &[String]) -> Result<Vec<Vec<u8>>, ApiError> {
+        shas.iter().map(|sha| self.blob(sha)).collect()
+    }
     fn create_blob(&self, bytes: &[u8]) -> Result<String, ApiError>;
     /// A tree from `base` with `entries` set (`Some(blob)`) or deleted (`None`); paths may
     /// hold `/`.
@@ -141,6 +145,19 @@ impl Files for Snapshot<'_> {
 
     fn exists(&self, path: &str) -> Result<bool> {
         Ok(self.blobs.contains_key(path))
+    }
+
+    fn read_many(&self, paths: &[&str]) -> Result<Vec<Option<Cow<'_, [u8]>>>> {
+        let known: Vec<(usize, String)> =
+            paths.iter().enumerate().filter_map(|(i, p)| Some((i, self.blobs.get(*p)?.clone()))).collect();
+        let shas: Vec<String> = known.iter().map(|(_, sha)| sha.clone()).collect();
+        let what = format!("read {} files of {}", shas.len(), self.name(""));
+        let bytes = self.store.api.blobs(&shas).map_err(|e| self.store.fail(&what, &e))?;
+        let mut out: Vec<Option<Cow<'_, [u8]>>> = paths.iter().map(|_| None).collect();
+        for ((i, _), b) in known.into_iter().zip(bytes) {
+            out[i] = Some(Cow::Owned(b));
+        }
+        Ok(out)
     }
 
     fn name(&self, path: &str) -> String {

@@ -50,6 +50,10 @@ pub trait Files {
     fn exists(&self, path: &str) -> Result<bool> {
         Ok(self.read(path)?.is_some())
     }
+    /// Several files at once, in order (a remote store reads them concurrently).
+    fn read_many(&self, paths: &[&str]) -> Result<Vec<Option<Cow<'_, [u8]>>>> {
+        paths.iter().map(|p| self.read(p)).collect()
+    }
 }
 
 /// What a save changes: path → new content, or `None` to delete.
@@ -191,14 +195,18 @@ pub fn read_runs_as<T>(
     build: impl Fn(&Entry, &[Descriptor], Vec<Values>) -> T,
 ) -> Result<Vec<T>> {
     let mut catalogs: BTreeMap<&str, Vec<Descriptor>> = BTreeMap::new();
-    let mut runs = Vec::with_capacity(entries.len());
     for entry in entries {
         if !catalogs.contains_key(entry.catalog.as_str()) {
             let bytes = files.read(&entry.catalog)?.ok_or_else(|| missing(files, &entry.catalog))?;
             catalogs.insert(&entry.catalog, json(files, &entry.catalog, &bytes)?);
         }
+    }
+    let paths: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+    let contents = files.read_many(&paths)?;
+    let mut runs = Vec::with_capacity(entries.len());
+    for (entry, bytes) in entries.iter().zip(contents) {
+        let bytes = bytes.ok_or_else(|| missing(files, &entry.file))?;
         let catalog = &catalogs[entry.catalog.as_str()];
-        let bytes = files.read(&entry.file)?.ok_or_else(|| missing(files, &entry.file))?;
         let values = decode_values(&bytes, catalog.len())
             .map_err(|(at, what)| Error::input(files.name(&entry.file), Place::JsonPath(format!("byte {at}")), what))?;
         runs.push(build(entry, catalog, values));

@@ -96,27 +96,32 @@ impl Octocrab {
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Response, ApiError> {
-        self.runtime.block_on(retry::run(&self.policy, idempotent, || async {
-            let sent = match method {
-                http::Method::GET => self.crab._get(uri).await,
-                http::Method::POST => self.crab._post(uri, body).await,
-                http::Method::PATCH => self.crab._patch(uri, body).await,
-                _ => unreachable!("only GET, POST and PATCH are used"),
-            };
-            let response = match sent {
-                Ok(r) => r,
-                Err(e) => return Attempt::Transport(describe_transport(&e)),
-            };
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let text = match self.crab.body_to_string(response).await {
-                Ok(t) => t,
-                Err(e) => {
-                    return Attempt::Transport(format!("reading the response failed: {}", describe_transport(&e)))
+        self.runtime.block_on(send(&self.crab, &self.policy, method, uri, body, idempotent))
+    }
+
+    /// Many GETs at once, at most `parallel` in flight, answers in the order of `uris` (the
+    /// branch store reads 50 run files for one comparison: one after another that is 50 round
+    /// trips to GitHub).
+    pub(super) fn get_many(&self, uris: &[String], parallel: usize) -> Result<Vec<Response>, ApiError> {
+        self.runtime.block_on(async {
+            let mut answers: Vec<Option<Response>> = (0..uris.len()).map(|_| None).collect();
+            for chunk in (0..uris.len()).collect::<Vec<_>>().chunks(parallel.max(1)) {
+                let mut set = tokio::task::JoinSet::new();
+                for &i in chunk {
+                    let (crab, policy, uri) = (self.crab.clone(), self.policy, uris[i].clone());
+                    set.spawn(async move { (i, send(&crab, &policy, http::Method::GET, &uri, None, true).await) });
                 }
-            };
-            Attempt::Answered(Response { status, headers, body: text })
-        }))
+                while let Some(joined) = set.join_next().await {
+                    let (i, answer) = joined.map_err(|e| ApiError {
+                        status: None,
+                        message: format!("a request task failed: {e}"),
+                        uncertain: false,
+                    })?;
+                    answers[i] = Some(answer?);
+                }
+            }
+            Ok(answers.into_iter().map(|a| a.expect("every request answered")).collect())
+        })
     }
 
     pub(super) fn json(
@@ -134,6 +139,37 @@ impl Octocrab {
         })?;
         Ok((value, response.headers))
     }
+}
+
+/// One request through `crab`, retried per `policy` when `idempotent`.
+async fn send(
+    crab: &octocrab::Octocrab,
+    policy: &RetryPolicy,
+    method: http::Method,
+    uri: &str,
+    body: Option<&Value>,
+    idempotent: bool,
+) -> Result<Response, ApiError> {
+    retry::run(policy, idempotent, || async {
+        let sent = match method {
+            http::Method::GET => crab._get(uri).await,
+            http::Method::POST => crab._post(uri, body).await,
+            http::Method::PATCH => crab._patch(uri, body).await,
+            _ => unreachable!("only GET, POST and PATCH are used"),
+        };
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Attempt::Transport(describe_transport(&e)),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = match crab.body_to_string(response).await {
+            Ok(t) => t,
+            Err(e) => return Attempt::Transport(format!("reading the response failed: {}", describe_transport(&e))),
+        };
+        Attempt::Answered(Response { status, headers, body: text })
+    })
+    .await
 }
 
 fn describe_transport(e: &octocrab::Error) -> String {
