@@ -320,7 +320,10 @@ fn outside_ci_runs_are_recorded_under_the_checkouts_branch_and_commit() {
         .args(["check", "--results", "h.json", "--save-baseline", "b.json"])
         .assert()
         .code(0);
-    let baseline = read_json(&dir.path().join("b.json"));
+    // The store's own export shows what was recorded.
+    let export = dir.path().join("export.json");
+    budgetgate().args(["baseline", "export", s(&dir.path().join("b.json")), "--output", s(&export)]).assert().code(0);
+    let baseline = read_json(&export);
     let run = &baseline["branches"]["trunk"][0];
     assert_eq!(run["commit"].as_str().map(str::len), Some(40), "{baseline}");
 }

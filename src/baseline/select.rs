@@ -77,7 +77,7 @@ pub fn choose(files: &dyn Files, target: &Target, store: &str, notes: &mut Vec<S
         if let Some(entries) = runs_of(files, &default)? {
             let comparison = pick(files, &default, entries, None)?;
             notes.push(format!(
-                "no runs stored for branch `{branch}` in {store} ({}); compared with the repository's default branch: {}",
+                "no runs stored for branch `{branch}` in {store} ({}); compared with the repository's default branch `{default}` instead: {}",
                 held(),
                 comparison.chosen
             ));
