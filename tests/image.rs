@@ -125,3 +125,76 @@ fn the_shipped_image_gates_a_pull_request() {
     let shown = stdout.replace(&format!("::add-mask::{TOKEN}"), "");
     assert!(!shown.contains(TOKEN) && !stderr.contains(TOKEN), "the token never shows");
 }
+
+/// The shipped image keeps history on a data branch: a push saves through GitHub's Git data
+/// API (no git in the image), then a PR compares with its merge base's run and fails on a 2x
+/// regression.
+#[test]
+#[ignore = "needs buildah and the image from scripts/build-image.sh; .ci/run runs it"]
+fn the_shipped_image_saves_to_a_data_branch_and_compares_with_the_merge_base() {
+    let image = std::env::var("BUDGETGATE_IMAGE").unwrap_or_else(|_| "budgetgate:local".into());
+    let fake = FakeGitHub::start("");
+    let base = fake.code_commit(REPO, &[], "2026-11-30T10:00:00Z");
+    let head = fake.code_commit(REPO, &[&base], "2026-12-01T10:00:00Z");
+    let workspace = tempfile::tempdir().unwrap();
+    let ws = workspace.path();
+    std::fs::write(ws.join("budgets.yaml"), "version: 1\ndefaults:\n  regression: 50%\n").unwrap();
+    let runner = tempfile::tempdir().unwrap();
+    std::fs::write(runner.path().join("output.txt"), "").unwrap();
+    let step = |event: serde_json::Value, event_name: &str, sha: &str, results: &str, save: bool| {
+        std::fs::write(runner.path().join("event.json"), event.to_string()).unwrap();
+        let _ = std::fs::remove_dir_all(ws.join("target"));
+        std::fs::create_dir_all(ws.join("target/criterion")).unwrap();
+        copy_dir(&root().join(results), &ws.join("target/criterion"));
+        let created = buildah(&["from", "--pull-never", &image]);
+        assert!(created.status.success(), "buildah from: {}", String::from_utf8_lossy(&created.stderr));
+        let container = String::from_utf8(created.stdout).unwrap().trim().to_string();
+        let mut envs = vec![
+            "GITHUB_ACTIONS=true".to_string(),
+            format!("GITHUB_API_URL={}", fake.url()),
+            format!("GITHUB_REPOSITORY={REPO}"),
+            format!("GITHUB_EVENT_NAME={event_name}"),
+            "GITHUB_EVENT_PATH=/github/workflow/event.json".into(),
+            format!("GITHUB_SHA={sha}"),
+            "GITHUB_REF_NAME=main".into(),
+            "GITHUB_WORKSPACE=/github/workspace".into(),
+            "GITHUB_OUTPUT=/github/workflow/output.txt".into(),
+            format!("INPUT_GITHUB-TOKEN={TOKEN}"),
+            "INPUT_BUDGETS=budgets.yaml".into(),
+            "INPUT_RESULTS=target/criterion/**/new/estimates.json".into(),
+            "INPUT_BASELINE=github:budgetgate-data".into(),
+            "INPUT_COMMENT=never".into(),
+            "INPUT_STATUS=false".into(),
+        ];
+        if save {
+            envs.push("INPUT_SAVE-BASELINE=github:budgetgate-data".into());
+        }
+        let mut args: Vec<String> =
+            vec!["run".into(), "--isolation".into(), "chroot".into(), "--network".into(), "host".into()];
+        args.extend(["-v".into(), format!("{}:/github/workspace", ws.display())]);
+        args.extend(["-v".into(), format!("{}:/github/workflow", runner.path().display())]);
+        args.extend(["--workingdir".into(), "/github/workspace".into()]);
+        for env in &envs {
+            args.extend(["--env".into(), env.clone()]);
+        }
+        args.extend([container.clone(), "--".into(), "/budgetgate".into(), "action".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = buildah(&args);
+        buildah(&["rm", &container]);
+        run
+    };
+    let push = serde_json::json!({"after": base, "head_commit": {"timestamp": "2026-11-30T10:00:00Z"},
+        "repository": {"default_branch": "main"}});
+    let saved = step(push, "push", &base, "fixtures/criterion/baseline", true);
+    assert_eq!(saved.status.code(), Some(0), "{}", String::from_utf8_lossy(&saved.stderr));
+    assert!(fake.branch_files(REPO, "budgetgate-data").contains_key("branches/main/index.json"));
+    let pr = serde_json::json!({"number": 42, "pull_request": {"number": 42,
+        "head": {"ref": "feature", "sha": head, "repo": {"full_name": REPO}},
+        "base": {"ref": "main", "sha": base, "repo": {"full_name": REPO}}},
+        "repository": {"default_branch": "main"}});
+    let compared = step(pr, "pull_request", &head, "fixtures/criterion/slower", false);
+    let stdout = String::from_utf8_lossy(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&compared.stderr));
+    assert!(stdout.contains(&format!("compared with main@{}, the merge base", &base[..7])), "{stdout}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
