@@ -55,7 +55,7 @@ fn energies(series: &[f64]) -> Vec<f64> {
     let mut right: f64 = (0..n).map(|i| (i + 1..n).map(|j| dist(i, j)).sum::<f64>()).sum();
     let mut across = 0.0;
     let mut out = vec![f64::NEG_INFINITY; n + 1];
-    for tau in 1..n {
+    for (tau, slot) in out.iter_mut().enumerate().take(n).skip(1) {
         let e = tau - 1;
         let to_left: f64 = (0..e).map(|i| dist(e, i)).sum();
         let to_right: f64 = (tau..n).map(|j| dist(e, j)).sum();
@@ -64,7 +64,7 @@ fn energies(series: &[f64]) -> Vec<f64> {
         across += to_right - to_left;
         let (m, k) = (tau as f64, (n - tau) as f64);
         let within = |sum: f64, size: f64| if size < 2.0 { 0.0 } else { sum / (size * (size - 1.0) / 2.0) };
-        out[tau] = m * k / (m + k) * (2.0 * across / (m * k) - within(left, m) - within(right, k));
+        *slot = m * k / (m + k) * (2.0 * across / (m * k) - within(left, m) - within(right, k));
     }
     out
 }
