@@ -12,22 +12,19 @@ fn render(args: &[&str]) -> String {
     std::fs::read_to_string(&md).unwrap()
 }
 
-#[test]
-fn comment_for_a_regression_against_main() {
+/// The comment for the 2x slower fixtures against a main baseline saved from `commits`.
+fn regression_comment(commits: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("main.json");
-    budgetgate()
-        .args([
-            "check",
-            "--budgets",
-            "tests/data/regression-50.yaml",
-            "--results",
-            "fixtures/criterion/baseline/**/new/estimates.json",
-        ])
-        .args(["--save-baseline", s(&baseline), "--branch", "main", "--commit", "1111111aaaaaaa"])
-        .assert()
-        .code(0);
-    let md = render(&[
+    for commit in commits {
+        budgetgate()
+            .args(["check", "--budgets", "tests/data/regression-50.yaml"])
+            .args(["--results", "fixtures/criterion/baseline/**/new/estimates.json"])
+            .args(["--save-baseline", s(&baseline), "--branch", "main", "--commit", commit])
+            .assert()
+            .code(0);
+    }
+    render(&[
         "check",
         "--budgets",
         "tests/data/regression-50.yaml",
@@ -37,8 +34,12 @@ fn comment_for_a_regression_against_main() {
         s(&baseline),
         "--commit",
         "2222222bbbbbbb",
-    ]);
-    insta::assert_snapshot!(md);
+    ])
+}
+
+#[test]
+fn comment_for_a_regression_against_main() {
+    insta::assert_snapshot!(regression_comment(&["1111111aaaaaaa"]));
 }
 
 #[test]
@@ -65,4 +66,16 @@ fn hostile_names_cannot_break_the_comment() {
             assert_eq!(line.matches('|').count(), columns, "row breaks the table: {line}");
         }
     }
+}
+
+/// With history, the comment draws the regressed metrics' trend: the base branch's runs, then
+/// the PR's value, as Mermaid charts GitHub renders.
+#[test]
+fn comment_draws_the_trend_of_a_regression() {
+    let md = regression_comment(&["1111111aaaaaaa", "3333333ccccccc", "4444444ddddddd"]);
+    let start = md.find("<details open><summary>Trend</summary>").expect("a trend section");
+    let end = md[start..].find("</details>").unwrap() + start;
+    let trend = &md[start..end + "</details>".len()];
+    assert!(trend.matches("```mermaid\nxychart-beta").count() >= 1, "{trend}");
+    insta::assert_snapshot!(trend);
 }

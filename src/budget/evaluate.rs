@@ -84,6 +84,10 @@ pub struct Row {
     /// Number of samples behind the current value, when known (tail percentiles need it).
     pub samples: Option<u64>,
     pub source: Option<String>,
+    /// The judged stat in the stored runs the comparison used, oldest first — kept only on rows
+    /// a reader looks at (violations, inconclusive, improved), for the comment's trend charts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<f64>,
 }
 
 /// A budget whose glob matched no metric: reported as a warning, never silently dropped.
@@ -372,6 +376,7 @@ fn draft<'a>(
         notable: false,
         samples: metric.n,
         source: metric.source.as_ref().map(|s| s.file.clone()),
+        history: Vec::new(),
     };
     let mut d = Draft {
         row,
@@ -407,6 +412,7 @@ fn draft<'a>(
     }
     if let Some((index, i)) = baseline {
         let history = index.history_of(i);
+        d.row.history = history.iter().filter_map(|m| m.stat(stat)).collect();
         let input = crate::noise::Input {
             stat,
             current: metric,
@@ -510,6 +516,10 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             _ => d.notes.push(format!("{vs} ({evidence})")),
         }
     }
+    // Only rows a reader looks at carry their trend (a 20,000-row report stays small).
+    if d.broken.is_empty() && !(improved || inconclusive) {
+        d.row.history = Vec::new();
+    }
     if d.broken.is_empty() {
         d.row.notable |= improved || d.is_new || inconclusive;
         d.row.status = if inconclusive {
@@ -588,5 +598,6 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
         notable: true,
         samples: None,
         source: None,
+        history: Vec::new(),
     }
 }

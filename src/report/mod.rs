@@ -4,6 +4,7 @@
 pub mod bundles;
 pub mod markdown;
 pub mod terminal;
+pub mod trend;
 
 use serde::Serialize;
 
@@ -71,6 +72,8 @@ pub struct Report {
     pub compared: Compared,
     /// Every row, worst first: fail, warn, missing, notice, improved, new, pass.
     pub rows: Vec<Row>,
+    /// Trend charts (Mermaid) of the worst rows with history, for the comment.
+    pub charts: Vec<trend::Chart>,
     pub unmatched_budgets: Vec<Unmatched>,
     /// Build-output sizes per bundle, with changes against the baseline.
     pub bundles: Vec<bundles::BundleTable>,
@@ -118,6 +121,7 @@ impl Report {
             Verdict::Pass
         };
         let exit_code = verdict.exit_code(fail_on);
+        let compared_branch = compared.baseline.as_ref().and_then(|b| b.context.branch.clone());
         let mut report = Report {
             version: REPORT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -128,6 +132,7 @@ impl Report {
             budgets_file,
             counts,
             compared,
+            charts: trend::charts(&evaluation.rows, compared_branch.as_deref().unwrap_or("the baseline")),
             rows: evaluation.rows,
             unmatched_budgets: evaluation.unmatched,
             bundles,
