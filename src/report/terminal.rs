@@ -73,9 +73,13 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()>
     for (row, name) in listed.iter().zip(&names) {
         let s = style(row.status);
         let current = row.current.map_or("—".into(), |v| human(v, &row.unit));
+        let trend = match (row.history.is_empty(), row.current) {
+            (false, Some(now)) => format!("{} ", sparkline(&row.history, now)),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "{s}{:<8}{s:#} {name:<width$} {:<6} {:>10}  {}",
+            "{s}{:<8}{s:#} {name:<width$} {:<6} {:>10}  {trend}{}",
             label(row.status),
             row.stat.name(),
             current,
@@ -107,9 +111,30 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()>
     writeln!(out, "\n{s}budgetgate: {word}{s:#}: {} (exit {})", log_field(&report.headline), report.exit_code)
 }
 
+/// The newest 12 stored values and the current one as block characters, lowest to highest:
+/// the trend at a glance in a log line.
+fn sparkline(history: &[f64], current: f64) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let values: Vec<f64> = history[history.len().saturating_sub(12)..].iter().copied().chain([current]).collect();
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    values
+        .iter()
+        .map(|v| match hi > lo {
+            true => BARS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize],
+            false => BARS[3],
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparkline_ends_with_the_current_value() {
+        assert_eq!(sparkline(&[100.0, 100.0, 101.0], 200.0), "▁▁▁█");
+        assert_eq!(sparkline(&[5.0], 5.0), "▄▄");
+    }
 
     #[test]
     fn long_names_keep_both_ends() {
