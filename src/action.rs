@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// `(input, flag)` pairs passed through as one value each.
-const VALUE_INPUTS: [(&str, &str); 13] = [
+const VALUE_INPUTS: [(&str, &str); 14] = [
     ("budgets", "--budgets"),
     ("format", "--format"),
     ("baseline", "--baseline"),
@@ -20,6 +20,7 @@ const VALUE_INPUTS: [(&str, &str); 13] = [
     ("gate-id", "--gate-id"),
     ("status-context", "--status-context"),
     ("report-md", "--report-md"),
+    ("report-csv", "--report-csv"),
     ("github-timeout", "--github-timeout"),
     ("event-path", "--event-path"),
 ];

@@ -143,6 +143,9 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
         let json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
         crate::fs::write_atomically(path, &json)?;
     }
+    if let Some(path) = &args.report_csv {
+        crate::fs::write_atomically(path, &crate::report::csv::render(&report))?;
+    }
     if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
         crate::fs::write_atomically(path, text.as_bytes())?;
     }

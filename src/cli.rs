@@ -126,6 +126,9 @@ pub struct CheckArgs {
     /// Write the JSON report here (versioned; the object templates receive)
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+    /// Write the rows as CSV here, for spreadsheets (one row per metric and stat)
+    #[arg(long, value_name = "FILE")]
+    pub report_csv: Option<PathBuf>,
     /// minijinja template for the Markdown report instead of the built-in one
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,

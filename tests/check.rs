@@ -292,3 +292,36 @@ fn point_values_are_judged_against_the_spread_of_history() {
     assert_eq!(real["status"], "fail");
     assert!(real["reason"].as_str().unwrap().contains("history test on value, p < 0.0001"), "{real}");
 }
+
+/// `--report-csv`: one line per row with the JSON report's numbers; names that a spreadsheet
+/// would run as formulas stay text.
+#[test]
+fn the_csv_report_has_every_row_and_no_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = common::write(dir.path(), "b.yaml", "version: 1\nbudgets:\n  - metric: \"**\"\n    max: 10ms\n");
+    let (csv_path, json_path) = (dir.path().join("r.csv"), dir.path().join("r.json"));
+    let formulas = common::write(
+        dir.path(),
+        "formulas.json",
+        r#"{"metrics": [{"name": "=HYPERLINK(\"http://evil\",\"x\")", "unit": "ms", "stats": {"value": 1}},
+                        {"name": "@SUM(1+1)", "unit": "ms", "stats": {"value": 20}}]}"#,
+    );
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--results", "tests/data/hostile-names.json"])
+        .args(["--results", s(&formulas)])
+        .args(["--report-csv", s(&csv_path), "--report-json", s(&json_path)])
+        .output()
+        .unwrap();
+    let report = common::read_json(&json_path);
+    let rows = report["rows"].as_array().unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len());
+    for (record, row) in records.iter().zip(rows) {
+        let metric = &record[0];
+        assert!(!metric.starts_with(['=', '+', '-', '@']), "{metric}");
+        assert_eq!(metric.trim_start_matches('\''), row["metric"].as_str().unwrap());
+        assert_eq!(record[7].parse::<f64>().ok(), row["current"].as_f64());
+        assert_eq!(&record[5], row["status"].as_str().unwrap());
+    }
+}

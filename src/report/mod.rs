@@ -2,6 +2,7 @@
 //! its renderings for people (Markdown comment, terminal table).
 
 pub mod bundles;
+pub mod csv;
 pub mod markdown;
 pub mod terminal;
 pub mod trend;
