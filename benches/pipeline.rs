@@ -68,13 +68,7 @@ fn pipeline(c: &mut Criterion) {
             metrics: baseline_metrics.clone(),
         })
         .collect();
-    let comparison = Comparison {
-        branch: "main".into(),
-        newest: history.last().unwrap().clone(),
-        history,
-        chosen: String::new(),
-        why: String::new(),
-    };
+    let comparison = Comparison::new("main", history, String::new(), String::new());
 
     c.bench_function("ingest 10k hyperfine results with samples", |b| b.iter(|| read(black_box(&current_path))));
     let metrics = read(&current_path);

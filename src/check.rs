@@ -152,9 +152,10 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
     if let Some(spec) = &args.save_baseline {
         let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());
         let policy = publish_policy(args);
-        let store = baseline::open(&Spec::parse(spec)?, &|| github::data::connect(ctx, policy))?;
+        let spec = Spec::parse(spec)?;
+        let store = baseline::open(&spec, &|| github::data::connect(ctx, policy))?;
         let run = Run { context, metrics };
-        if args.dry_run && matches!(Spec::parse(spec)?, Spec::Branch { .. }) {
+        if args.dry_run && matches!(spec, Spec::Branch { .. }) {
             eprintln!(
                 "budgetgate: dry run: would save {} metrics to {}",
                 run.metrics.len(),

@@ -38,10 +38,6 @@ fn open(spec: &str) -> Result<Box<dyn Store>> {
     baseline::open(&Spec::parse(spec)?, &|| github::data::connect(&ctx, github::RetryPolicy::default()))
 }
 
-fn short(commit: Option<&str>) -> String {
-    commit.map_or("?".to_string(), |c| c.chars().take(7).collect())
-}
-
 fn show(args: &StoreArgs) -> Result<i32> {
     let store = open(&args.spec)?;
     let Some(files) = store.read()? else {
@@ -58,8 +54,8 @@ fn show(args: &StoreArgs) -> Result<i32> {
         let (first, last) = (index.runs.first(), index.runs.last());
         let when = |e: Option<&layout::Entry>| {
             e.map(|e| {
-                let time = e.context.commit_time.as_deref().or(e.context.time.as_deref()).unwrap_or("?");
-                format!("{} ({})", short(e.context.commit.as_deref()), time)
+                let time = e.context.order_time().unwrap_or("?");
+                format!("{} ({})", e.context.short_commit().unwrap_or_else(|| "?".into()), time)
             })
             .unwrap_or_default()
         };

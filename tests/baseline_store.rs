@@ -98,6 +98,26 @@ impl Repo {
         self.run("pull_request", &event, head, &["--results", results, "--baseline", STORE])
     }
 
+    /// A push job's save as its own process (to run many at once, or to kill one): the
+    /// binary with only the runner's variables, saving the BASE results of `sha`.
+    fn save_process(&self, event_path: &std::path::Path, sha: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("budgetgate"));
+        cmd.current_dir(root())
+            .env_clear()
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_API_URL", self.fake.url())
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", event_path)
+            .env("GITHUB_SHA", sha)
+            .env("GITHUB_REF_NAME", "main")
+            .env("GITHUB_TOKEN", TOKEN)
+            .args(["check", "--budgets", s(&self.path("budgets.yaml")), "--results", BASE])
+            .args(["--no-status", "--save-baseline", STORE])
+            .stdout(Stdio::null());
+        cmd
+    }
+
     fn report(&self) -> serde_json::Value {
         read_json(&self.path("report.json"))
     }
@@ -176,22 +196,7 @@ fn twenty_concurrent_saves_all_land() {
             });
             let event_path = repo.path(&format!("push-{i}.json"));
             std::fs::write(&event_path, event.to_string()).unwrap();
-            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("budgetgate"));
-            cmd.current_dir(root())
-                .env_clear()
-                .env("GITHUB_ACTIONS", "true")
-                .env("GITHUB_API_URL", repo.fake.url())
-                .env("GITHUB_REPOSITORY", REPO)
-                .env("GITHUB_EVENT_NAME", "push")
-                .env("GITHUB_EVENT_PATH", &event_path)
-                .env("GITHUB_SHA", sha)
-                .env("GITHUB_REF_NAME", "main")
-                .env("GITHUB_TOKEN", TOKEN)
-                .args(["check", "--budgets", s(&repo.path("budgets.yaml")), "--results", BASE])
-                .args(["--no-status", "--save-baseline", STORE])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            cmd.spawn().unwrap()
+            repo.save_process(&event_path, sha).stderr(Stdio::piped()).spawn().unwrap()
         })
         .collect();
     for child in children {
@@ -219,23 +224,7 @@ fn a_save_killed_before_the_ref_moved_leaves_the_store_as_it_was() {
     let event = serde_json::json!({ "after": c2, "repository": { "default_branch": "main" } });
     let event_path = repo.path("push-killed.json");
     std::fs::write(&event_path, event.to_string()).unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("budgetgate"))
-        .current_dir(root())
-        .env_clear()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_API_URL", repo.fake.url())
-        .env("GITHUB_REPOSITORY", REPO)
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", &event_path)
-        .env("GITHUB_SHA", &c2)
-        .env("GITHUB_REF_NAME", "main")
-        .env("GITHUB_TOKEN", TOKEN)
-        .args(["check", "--budgets", s(&repo.path("budgets.yaml")), "--results", BASE, "--no-status"])
-        .args(["--save-baseline", STORE])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = repo.save_process(&event_path, &c2).stderr(Stdio::null()).spawn().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !repo.fake.requests().iter().any(|r| r.method == "POST" && r.path.ends_with("/git/commits")) {
         assert!(std::time::Instant::now() < deadline, "the save never reached its commit");

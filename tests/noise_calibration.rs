@@ -69,13 +69,7 @@ fn gate(history: &[&CorpusRun], pr: &CorpusRun, limit: f64) -> Vec<budgetgate::b
     budgets.defaults.regression = Some(limit);
     let history: Vec<Run> =
         history.iter().map(|r| Run { context: RunContext::default(), metrics: r.metrics.clone() }).collect();
-    let comparison = Comparison {
-        branch: "main".into(),
-        newest: history.last().unwrap().clone(),
-        history,
-        chosen: String::new(),
-        why: String::new(),
-    };
+    let comparison = Comparison::new("main", history, String::new(), String::new());
     evaluate(&budgets, &pr.metrics, Some(&comparison)).rows
 }
 

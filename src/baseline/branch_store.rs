@@ -90,11 +90,6 @@ impl BranchStore {
         BranchStore { api, branch: branch.to_string(), dir: dir.to_string(), patience: Duration::from_secs(120) }
     }
 
-    /// The API, for the merge-base lookup that goes with a comparison.
-    pub fn api(&self) -> &dyn GitData {
-        self.api.as_ref()
-    }
-
     fn fail(&self, doing: &str, e: &ApiError) -> Error {
         let hint = if e.is_permission() {
             if doing.starts_with("read") {

@@ -31,6 +31,14 @@ pub struct MergeBase {
     pub time: Option<String>,
 }
 
+impl Comparison {
+    /// The comparison with the last run of `history` (oldest first; not empty).
+    pub fn new(branch: &str, history: Vec<Run>, chosen: String, why: String) -> Comparison {
+        let newest = history.last().cloned().expect("a comparison has at least the chosen run");
+        Comparison { branch: branch.to_string(), newest, history, chosen, why }
+    }
+}
+
 /// What a run is compared with: the chosen run and its branch's history up to it (oldest
 /// first, the chosen run last).
 #[derive(Debug, Clone)]
@@ -95,14 +103,14 @@ fn runs_of(files: &dyn Files, branch: &str) -> Result<Option<Vec<Entry>>> {
     if entries.is_empty() {
         return Ok(None);
     }
-    entries.sort_by_key(|e| (epoch(e.context.commit_time.as_deref().or(e.context.time.as_deref())), e.seq));
+    entries.sort_by_key(|e| (epoch(e.context.order_time()), e.seq));
     Ok(Some(entries))
 }
 
 fn pick(files: &dyn Files, branch: &str, entries: Vec<Entry>, merge_base: Option<&MergeBase>) -> Result<Comparison> {
-    let short = |e: &Entry| e.context.commit.as_deref().map_or("?".to_string(), |c| c.chars().take(7).collect());
+    let short = |e: &Entry| e.context.short_commit().unwrap_or_else(|| "?".to_string());
     let newest = entries.len() - 1;
-    let time_of = |e: &Entry| epoch(e.context.commit_time.as_deref().or(e.context.time.as_deref()));
+    let time_of = |e: &Entry| epoch(e.context.order_time());
     let (at, why) = match merge_base {
         None => (newest, "the newest stored run".to_string()),
         Some(mb) => {
@@ -136,8 +144,7 @@ fn pick(files: &dyn Files, branch: &str, entries: Vec<Entry>, merge_base: Option
         context: entry.context.run_context(branch),
         metrics: catalog.iter().zip(values).map(|(d, v)| d.metric(v)).collect(),
     })?;
-    let newest = history.last().cloned().expect("at least the chosen run");
-    Ok(Comparison { branch: branch.to_string(), newest, history, chosen, why })
+    Ok(Comparison::new(branch, history, chosen, why))
 }
 
 /// "3 hours", "2 days".

@@ -58,6 +58,16 @@ impl Descriptor {
 }
 
 impl StoredContext {
+    /// The commit's first seven characters, as messages show it.
+    pub fn short_commit(&self) -> Option<String> {
+        self.commit.as_ref().map(|c| c.chars().take(7).collect())
+    }
+
+    /// The time that orders this run in its branch's history: its commit's, else its own.
+    pub fn order_time(&self) -> Option<&str> {
+        self.commit_time.as_deref().or(self.time.as_deref())
+    }
+
     pub fn run_context(&self, branch: &str) -> RunContext {
         RunContext {
             commit: self.commit.clone(),
@@ -136,15 +146,7 @@ impl StoredRun {
 
     /// The commit shortened for messages, or "a run without a commit".
     pub fn short_commit(&self) -> String {
-        match &self.context.commit {
-            Some(c) => c.chars().take(7).collect(),
-            None => "a run without a commit".to_string(),
-        }
-    }
-
-    /// The time that orders this run in its branch's history: its commit's, else its own.
-    pub fn order_time(&self) -> Option<&str> {
-        self.context.commit_time.as_deref().or(self.context.time.as_deref())
+        self.context.short_commit().unwrap_or_else(|| "a run without a commit".to_string())
     }
 }
 
@@ -172,7 +174,7 @@ mod tests {
         let stored = StoredRun::from_run(&run, Some("ct".into()));
         assert_eq!(stored.metrics[0].descriptor.name, "a", "sorted by name");
         assert_eq!(stored.short_commit(), "abcdef1");
-        assert_eq!(stored.order_time(), Some("ct"));
+        assert_eq!(stored.context.order_time(), Some("ct"));
         let back = stored.to_run("main");
         m.source = None;
         assert_eq!(back.metrics, vec![a, m]);
