@@ -9,7 +9,8 @@ use budgetgate::baseline::Comparison;
 use budgetgate::budget;
 use budgetgate::ingest;
 use budgetgate::model::{Run, RunContext};
-use budgetgate::report::{markdown, Compared, FailOn, Report};
+use budgetgate::report::render::Renderer;
+use budgetgate::report::{html, Compared, FailOn, Report};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const METRICS: usize = 10_000;
@@ -90,8 +91,19 @@ fn pipeline(c: &mut Criterion) {
         Compared { current: RunContext::default(), baseline: None },
         vec![],
     );
-    c.bench_function("render the comment for 10k rows", |b| {
-        b.iter(|| markdown::render(black_box(&report), None).unwrap())
+    let renderer = Renderer::new(None).unwrap();
+    c.bench_function("render the comment for 10k rows", |b| b.iter(|| renderer.comment(black_box(&report)).unwrap()));
+
+    // The HTML report's worst realistic case: 1,000 rows, each with 50 stored runs to draw.
+    let mut html_report = report.clone();
+    html_report.rows.truncate(1000);
+    for (i, row) in html_report.rows.iter_mut().enumerate() {
+        row.history = (0..50).map(|k| 100.0 + ((i * 7 + k * 13) % 17) as f64).collect();
+        row.current = Some(110.0);
+        row.limit = Some(115.0);
+    }
+    c.bench_function("render the HTML report for 1k rows with 50 runs each", |b| {
+        b.iter(|| html::render(black_box(&html_report), &renderer).unwrap())
     });
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// `(input, flag)` pairs passed through as one value each.
-const VALUE_INPUTS: [(&str, &str); 14] = [
+const VALUE_INPUTS: [(&str, &str); 16] = [
     ("budgets", "--budgets"),
     ("format", "--format"),
     ("baseline", "--baseline"),
@@ -21,6 +21,8 @@ const VALUE_INPUTS: [(&str, &str); 14] = [
     ("status-context", "--status-context"),
     ("report-md", "--report-md"),
     ("report-csv", "--report-csv"),
+    ("report-html", "--report-html"),
+    ("dashboard-url", "--dashboard-url"),
     ("github-timeout", "--github-timeout"),
     ("event-path", "--event-path"),
 ];
@@ -29,7 +31,7 @@ const VALUE_INPUTS: [(&str, &str); 14] = [
 const LIST_INPUTS: [(&str, &str); 2] = [("results", "--results"), ("bundles", "--bundle")];
 
 /// `true`/`false` inputs.
-const BOOLEAN_INPUTS: [&str; 3] = ["status", "check-run", "dry-run"];
+const BOOLEAN_INPUTS: [&str; 4] = ["status", "check-run", "dry-run", "publish-dashboard"];
 
 /// Every input this entry point reads; `action.yml` must declare exactly these (a test checks).
 pub fn input_names() -> Vec<&'static str> {

@@ -11,7 +11,8 @@ use crate::github;
 use crate::ingest::{self, native, ResultSpec};
 use crate::model::{Run, RunContext};
 use crate::plan::{self, InputFlags};
-use crate::report::{bundles, markdown, terminal, BaselineInfo, Compared, Report};
+use crate::report::render::Renderer;
+use crate::report::{bundles, terminal, BaselineInfo, Compared, Report};
 use crate::{escape, stdout};
 
 pub use crate::outcome::{EXIT_ERROR, EXIT_PASS, EXIT_VIOLATION};
@@ -49,9 +50,9 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let options = publish_options(args, &ctx, budgets_file.as_deref());
     let publishing = github::will_publish(&ctx, &options);
     match decide(args, &ctx, publishing) {
-        Ok((report, markdown)) => {
+        Ok(Decided { report, markdown, renderer }) => {
             if let Some(full) = markdown.as_deref().filter(|_| publishing) {
-                github::publish(&ctx, &report, full, &options)?;
+                github::publish(&ctx, &report, full, &renderer, &options)?;
             }
             Ok(report.exit_code)
         }
@@ -82,7 +83,6 @@ fn publish_options(args: &CheckArgs, ctx: &github::Context, budgets_file: Option
         dry_run: args.dry_run,
         gate_id,
         context_name,
-        template: args.template.clone(),
         budgets_file,
         report_json: args.report_json.clone(),
         policy: publish_policy(args),
@@ -99,9 +99,19 @@ fn input_flags(args: &CheckArgs) -> InputFlags<'_> {
     }
 }
 
-/// Everything up to the report and the files it is written to. Returns the report and, when
-/// a Markdown report or publishing needs it, its rendering with the template (rendered once).
-fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(Report, Option<String>)> {
+/// What [`decide`] gives publishing: the report, its Markdown rendering when a Markdown report or
+/// publishing needs it (rendered once), and the templates, which fitting re-renders from.
+struct Decided {
+    report: Report,
+    markdown: Option<String>,
+    renderer: Renderer,
+}
+
+/// Everything up to the report and the files it is written to.
+fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<Decided> {
+    // Templates first: a mistake in the user's template stops the gate before any work.
+    let renderer = Renderer::new(args.template.as_deref())?;
+    let dashboard_url = args.dashboard_url.as_deref().map(dashboard_url).transpose()?;
     let inputs = plan::resolve(&input_flags(args))?;
     let metrics = plan::gather(&inputs)?;
     let mut notes = Vec::new();
@@ -125,7 +135,7 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
             why: c.why.clone(),
         }),
     };
-    let report = Report::new(
+    let mut report = Report::new(
         evaluation,
         bundle_tables,
         inputs.budgets.path.display().to_string(),
@@ -133,10 +143,14 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
         compared,
         notes,
     );
+    report.dashboard_url = dashboard_url;
 
-    // Render before writing anything, so a template error leaves no half-written outputs.
+    // Render before writing anything, so a template error leaves no half-written outputs. The
+    // HTML page draws every row's trend; the other outputs keep only the notable rows' trends.
+    let html = args.report_html.as_ref().map(|_| crate::report::html::render(&report, &renderer)).transpose()?;
+    report.keep_notable_trends();
     let markdown = match args.report_md.is_some() || publishing {
-        true => Some(markdown::render(&report, args.template.as_deref())?),
+        true => Some(renderer.comment(&report)?),
         false => None,
     };
     if let Some(path) = &args.report_json {
@@ -147,6 +161,9 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
         crate::fs::write_atomically(path, &crate::report::csv::render(&report))?;
     }
     if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
+        crate::fs::write_atomically(path, text.as_bytes())?;
+    }
+    if let (Some(path), Some(text)) = (&args.report_html, &html) {
         crate::fs::write_atomically(path, text.as_bytes())?;
     }
     if let Some(spec) = &args.save_baseline {
@@ -161,6 +178,26 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
                 run.metrics.len(),
                 escape::log_text(&store.describe())
             );
+        } else if args.publish_dashboard {
+            let Spec::Branch { .. } = spec else {
+                return Err(Error::Usage(format!(
+                    "--publish-dashboard writes the dashboard into a data branch (--save-baseline github:BRANCH); for the file {}, write it with `budgetgate dashboard {} --out DIR`",
+                    escape::log_field(&store.describe()),
+                    escape::log_field(args.save_baseline.as_deref().unwrap_or_default())
+                )));
+            };
+            let title = format!("budgetgate history: {}", ctx.repository.as_deref().unwrap_or("this repository"));
+            let site = |files: &dyn baseline::Files| {
+                crate::report::dashboard::page(files, Some(&inputs.budgets), &renderer, &title)
+            };
+            baseline::save_with_dashboard(
+                store.as_ref(),
+                &branch,
+                &run,
+                ctx.head_commit_time.clone(),
+                args.keep,
+                &site,
+            )?;
         } else {
             baseline::save(store.as_ref(), &branch, &run, ctx.head_commit_time.clone(), args.keep)?;
         }
@@ -170,7 +207,20 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<(
         Ok(()) | Err(Error::OutputClosed) => {}
         Err(e) => return Err(e),
     }
-    Ok((report, markdown))
+    Ok(Decided { report, markdown, renderer })
+}
+
+/// `--dashboard-url`: an http(s) address that stays one link in Markdown and in a status.
+fn dashboard_url(url: &str) -> Result<String> {
+    let plain =
+        url.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '"' | '`' | '\\'));
+    if !(url.starts_with("https://") || url.starts_with("http://")) || !plain {
+        return Err(Error::Usage(format!(
+            "--dashboard-url `{}`: expected an http(s) address without spaces, quotes, brackets or parentheses, such as https://OWNER.github.io/REPO/dashboard/",
+            escape::log_field(url)
+        )));
+    }
+    Ok(url.to_string())
 }
 
 /// The base branch's history to compare with, and notes saying which and why: the PR's merge

@@ -31,6 +31,22 @@ pub enum Command {
     /// Look after a baseline store: show what it holds, prune it, move history between stores.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Write a static, self-contained site of a store's history: every branch and metric, with
+    /// change points and the budgets' limits.
+    Dashboard(DashboardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// The store: a baseline file or github:BRANCH[:DIR]
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Folder to write the site into (created; its index.html is the entry page)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Budgets file whose limits are drawn [default: budgets.yaml, then .github/budgets.yaml, if present]
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +145,18 @@ pub struct CheckArgs {
     /// Write the rows as CSV here, for spreadsheets (one row per metric and stat)
     #[arg(long, value_name = "FILE")]
     pub report_csv: Option<PathBuf>,
+    /// Write a self-contained HTML report here (inline CSS and SVG trend charts, works offline
+    /// and as a CI artifact)
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// With --save-baseline: also write the history dashboard (a static site) into the store,
+    /// under `dashboard/` of a data branch, for GitHub Pages to serve
+    #[arg(long, requires = "save_baseline")]
+    pub publish_dashboard: bool,
+    /// Where the history dashboard is served (GitHub Pages of the data branch): linked from the
+    /// PR comment, the job summary and the commit status
+    #[arg(long, value_name = "URL")]
+    pub dashboard_url: Option<String>,
     /// minijinja template for the Markdown report instead of the built-in one
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,

@@ -56,6 +56,7 @@ fn run(command: Command) -> Result<i32> {
         Command::Formats => check::formats(),
         Command::Action => run_action(),
         Command::Baseline(command) => budgetgate::store_commands::run(&command),
+        Command::Dashboard(args) => budgetgate::store_commands::dashboard(&args),
     }
 }
 

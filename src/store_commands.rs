@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::{self, layout, Files, Spec, Store, StoredRun};
-use crate::cli::{BaselineCommand, ExportArgs, ImportArgs, PruneArgs, StoreArgs};
+use crate::cli::{BaselineCommand, DashboardArgs, ExportArgs, ImportArgs, PruneArgs, StoreArgs};
 use crate::error::{Error, Place, Result};
 use crate::github;
 use crate::outcome::EXIT_PASS;
@@ -30,6 +30,24 @@ pub fn run(command: &BaselineCommand) -> Result<i32> {
         BaselineCommand::Export(args) => export(args),
         BaselineCommand::Import(args) => import(args),
     }
+}
+
+/// `budgetgate dashboard SPEC --out DIR`: the store's history as a static site.
+pub fn dashboard(args: &DashboardArgs) -> Result<i32> {
+    let budgets = crate::plan::budgets_path(args.budgets.as_deref()).map(|p| crate::budget::load(&p)).transpose()?;
+    let renderer = crate::report::render::Renderer::new(None)?;
+    let store = open(&args.spec)?;
+    let title = format!("budgetgate history: {}", store.describe());
+    let page = match store.read()? {
+        Some(files) => crate::report::dashboard::page(files.as_ref(), budgets.as_ref(), &renderer, &title)?,
+        None => crate::report::dashboard::page(&layout::MemoryFiles::default(), budgets.as_ref(), &renderer, &title)?,
+    };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Error::input(&args.out, Place::Whole, format!("cannot create the folder: {e}")))?;
+    let index = args.out.join("index.html");
+    crate::fs::write_atomically(&index, page.as_bytes())?;
+    stdout::write(&format!("wrote {} ({} bytes)\n", escape::log_text(&index.display().to_string()), page.len()))?;
+    Ok(EXIT_PASS)
 }
 
 fn open(spec: &str) -> Result<Box<dyn Store>> {

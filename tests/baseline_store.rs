@@ -459,3 +459,31 @@ fn history_moves_from_a_version_1_file_onto_the_branch_and_back() {
     assert!(cmd(&["show", s(&file)]).contains("main: 4 runs"));
     repo.assert_faithful();
 }
+
+#[test]
+fn publish_dashboard_writes_the_page_into_the_data_branch_with_each_save() {
+    let repo = Repo::new();
+    let c1 = repo.commit(&[], "2026-11-30T10:00:00Z");
+    let c2 = repo.commit(&[&c1], "2026-12-01T10:00:00Z");
+    for (sha, date, results) in [(&c1, "2026-11-30T10:00:00Z", BASE), (&c2, "2026-12-01T10:00:00Z", SLOWER)] {
+        let event = serde_json::json!({
+            "after": sha, "ref": "refs/heads/main",
+            "head_commit": { "id": sha, "timestamp": date },
+            "repository": { "full_name": REPO, "default_branch": "main" },
+        });
+        let args = ["--results", results, "--baseline", STORE, "--save-baseline", STORE, "--publish-dashboard"];
+        let out = repo.run("push", &event, sha, &args);
+        assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    }
+    let files = repo.fake.branch_files(REPO, "budgetgate-data");
+    let page = String::from_utf8(files["dashboard/index.html"].clone()).unwrap();
+    // The page is built after the save it belongs to: both runs are on it.
+    assert!(page.contains(&format!("newest {}", &c2[..7])), "the newest run is the one just saved");
+    assert!(page.contains("<polyline class=\"runs\""), "charts with points");
+    assert!(page.contains(&format!("budgetgate history: {REPO}")));
+    let log = repo.fake.branch_log(REPO, "budgetgate-data");
+    assert_eq!(log.len(), 2, "the page goes in the save's own commit: {log:?}");
+    assert!(log.iter().all(|m| m.contains("and the dashboard")), "{log:?}");
+    assert_eq!(repo.stored_commits(), [c1, c2]);
+    repo.assert_faithful();
+}

@@ -101,6 +101,36 @@ pub fn save(store: &dyn Store, branch: &str, run: &Run, commit_time: Option<Stri
     store.update(&message, &mut |files| layout::record(files, branch, &stored, keep))
 }
 
+/// Where `--publish-dashboard` writes the history dashboard inside a store (a data branch's
+/// folder, for GitHub Pages to serve).
+pub const DASHBOARD_FILE: &str = "dashboard/index.html";
+
+/// [`save`], and in the same commit the dashboard page that `page` builds from the store as it
+/// will be after the save, so the published page always shows the run just saved.
+pub fn save_with_dashboard(
+    store: &dyn Store,
+    branch: &str,
+    run: &Run,
+    commit_time: Option<String>,
+    keep: usize,
+    page: &dyn Fn(&dyn Files) -> Result<String>,
+) -> Result<Changes> {
+    let stored = StoredRun::from_run(run, commit_time);
+    let message = format!(
+        "budgetgate: save {branch}@{} ({} metrics) and the dashboard",
+        stored.short_commit(),
+        stored.metrics.len()
+    );
+    store.update(&message, &mut |files| {
+        let mut after = layout::Overlay::new(files);
+        after.apply(layout::record(files, branch, &stored, keep)?);
+        let html = page(&after)?;
+        let mut changes = after.into_changes();
+        changes.insert(DASHBOARD_FILE.to_string(), Some(html.into_bytes()));
+        Ok(changes)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,8 +84,13 @@ pub struct Row {
     /// Number of samples behind the current value, when known (tail percentiles need it).
     pub samples: Option<u64>,
     pub source: Option<String>,
-    /// The judged stat in the stored runs the comparison used, oldest first — kept only on rows
-    /// a reader looks at (violations, inconclusive, improved), for the comment's trend charts.
+    /// The value beyond which this row breaks its budget: the budget's `max` (for
+    /// higher-is-better, `min`) or the regression limit applied to the baseline, whichever is
+    /// stricter; drawn on trend charts.
+    pub limit: Option<f64>,
+    /// The judged stat in the stored runs the comparison used, oldest first, for trend charts.
+    /// Every row has it after evaluation; [`crate::report::Report::keep_notable_trends`] keeps
+    /// it only where a reader looks (violations, inconclusive, improved) before the JSON report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<f64>,
 }
@@ -311,7 +316,7 @@ impl<'a> BaselineIndex<'a> {
 
 /// The stat a budget without `stat:` checks: the headline, or for sizes the compressed size
 /// users quote (gzip, then brotli, then raw).
-fn default_stat(metric: &Metric) -> Stat {
+pub fn default_stat(metric: &Metric) -> Stat {
     [Stat::Value, Stat::Gzip, Stat::Brotli, Stat::Raw]
         .into_iter()
         .find(|s| metric.stats.contains_key(s))
@@ -376,6 +381,7 @@ fn draft<'a>(
         notable: false,
         samples: metric.n,
         source: metric.source.as_ref().map(|s| s.file.clone()),
+        limit: None,
         history: Vec::new(),
     };
     let mut d = Draft {
@@ -516,10 +522,7 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             _ => d.notes.push(format!("{vs} ({evidence})")),
         }
     }
-    // Only rows a reader looks at carry their trend (a 20,000-row report stays small).
-    if d.broken.is_empty() && !(improved || inconclusive) {
-        d.row.history = Vec::new();
-    }
+    d.row.limit = limit(&d);
     if d.broken.is_empty() {
         d.row.notable |= improved || d.is_new || inconclusive;
         d.row.status = if inconclusive {
@@ -547,6 +550,23 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
         d.row.reason = d.broken.join("; ");
     }
     d.row
+}
+
+/// The stricter of the budget's absolute bound on the worse side and the regression limit
+/// applied to the baseline's centre.
+fn limit(d: &Draft) -> Option<f64> {
+    let lower_is_better = d.row.direction == Direction::LowerIsBetter;
+    let absolute = d.budget.and_then(|b| if lower_is_better { b.max } else { b.min }).map(|q| q.value);
+    let relative = match (d.regression, d.judgement.as_ref()) {
+        (Some(limit), Some(j)) if j.centre.is_finite() => {
+            Some(if lower_is_better { j.centre + limit * j.centre.abs() } else { j.centre - limit * j.centre.abs() })
+        }
+        _ => None,
+    };
+    match (absolute, relative) {
+        (Some(a), Some(r)) => Some(if lower_is_better { a.min(r) } else { a.max(r) }),
+        (a, r) => a.or(r),
+    }
 }
 
 /// `p99 of 10 samples` where a tail statistic rests on few samples (with fewer than ~100,
@@ -598,6 +618,7 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
         notable: true,
         samples: None,
         source: None,
+        limit: None,
         history: Vec::new(),
     }
 }

@@ -8,6 +8,7 @@ pub mod client;
 pub mod comment;
 pub mod context;
 pub mod data;
+pub mod fit;
 pub mod http;
 pub mod retry;
 
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::budget::Severity;
-use crate::report::{markdown, Report, Verdict};
+use crate::report::render::Renderer;
+use crate::report::{Report, Verdict};
 use actions::Level;
 use client::{ApiError, GitHubApi, StatusRequest};
 pub use comment::CommentMode;
@@ -43,7 +45,6 @@ pub struct Options {
     pub gate_id: String,
     /// The commit status (and check run) name branch protection requires.
     pub context_name: String,
-    pub template: Option<PathBuf>,
     pub budgets_file: PathBuf,
     pub report_json: Option<PathBuf>,
     pub policy: RetryPolicy,
@@ -70,22 +71,27 @@ pub fn will_publish(ctx: &Context, options: &Options) -> bool {
     ctx.in_actions || options.dry_run
 }
 
-/// Publishes `report` wherever the context allows; `full` is the report rendered with
-/// `options.template`, fitted to each destination's limit. Outside GitHub Actions this does
+/// Publishes `report` wherever the context allows; `full` is the report rendered by
+/// `renderer`, fitted to each destination's limit. Outside GitHub Actions this does
 /// nothing unless `dry_run`.
-pub fn publish(ctx: &Context, report: &Report, full: &str, options: &Options) -> crate::error::Result<()> {
+pub fn publish(
+    ctx: &Context,
+    report: &Report,
+    full: &str,
+    renderer: &Renderer,
+    options: &Options,
+) -> crate::error::Result<()> {
     if !will_publish(ctx, options) {
         return Ok(());
     }
     if ctx.in_actions {
         print_annotations(ctx, report, &options.budgets_file);
         if let Some(path) = &ctx.step_summary {
-            let text =
-                markdown::fit(report, options.template.as_deref(), full, actions::SUMMARY_LIMIT, "the JSON report")?;
+            let text = fit::fit(report, renderer, full, actions::SUMMARY_LIMIT, "the JSON report")?;
             report_runner_error(actions::append(path, &format!("{text}\n")));
         }
     }
-    let published = publish_api(ctx, report, full, options)?;
+    let published = publish_api(ctx, report, full, renderer, options)?;
     if ctx.in_actions {
         write_outputs(ctx, report.verdict.name(), report, options, published.comment_url.as_deref());
     }
@@ -205,7 +211,13 @@ fn api_for(ctx: &Context, options: &Options) -> Result<Box<dyn GitHubApi>, Strin
         .map_err(|e| e.to_string())
 }
 
-fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) -> crate::error::Result<Published> {
+fn publish_api(
+    ctx: &Context,
+    report: &Report,
+    full: &str,
+    renderer: &Renderer,
+    options: &Options,
+) -> crate::error::Result<Published> {
     let mut published = Published::default();
     let wants_api = options.status || options.check_run || options.comment != CommentMode::Never;
     if !wants_api {
@@ -247,11 +259,11 @@ fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) ->
                 CommentMode::Never => false,
             };
             let marker = comment::marker(&options.gate_id);
-            let text = markdown::fit(
+            let text = fit::fit(
                 report,
-                options.template.as_deref(),
+                renderer,
                 full,
-                COMMENT_LIMIT - markdown::github_length(&marker) - 1,
+                COMMENT_LIMIT - fit::github_length(&marker) - 1,
                 "the job summary and the JSON report",
             )?;
             let body = format!("{marker}\n{text}");
@@ -273,7 +285,9 @@ fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) ->
             };
             let status = StatusRequest {
                 state,
-                target_url: ctx.run_url(),
+                // The history dashboard when there is one: the verdict's trend is what a reader
+                // of the status wants next (the job's log is one click away in the checks tab).
+                target_url: report.dashboard_url.clone().or_else(|| ctx.run_url()),
                 description: truncate(&report.headline, STATUS_DESCRIPTION_LIMIT),
                 context: options.context_name.clone(),
             };
@@ -284,7 +298,7 @@ fn publish_api(ctx: &Context, report: &Report, full: &str, options: &Options) ->
             }
         }
         if options.check_run {
-            match publish_check_run(api.as_ref(), ctx, report, full, options, sha) {
+            match publish_check_run(api.as_ref(), ctx, report, full, renderer, options, sha) {
                 Ok(()) => {}
                 Err(e) if e.is_permission() => denied.push(("checks: write", "the check run", e)),
                 Err(e) => warn_publish("check run", &e),
@@ -316,17 +330,12 @@ fn publish_check_run(
     ctx: &Context,
     report: &Report,
     full: &str,
+    renderer: &Renderer,
     options: &Options,
     sha: &str,
 ) -> Result<(), ApiError> {
-    let summary = markdown::fit(
-        report,
-        options.template.as_deref(),
-        full,
-        CHECK_SUMMARY_LIMIT,
-        "the job summary and the JSON report",
-    )
-    .map_err(|e| ApiError { status: None, message: e.to_string(), uncertain: false })?;
+    let summary = fit::fit(report, renderer, full, CHECK_SUMMARY_LIMIT, "the job summary and the JSON report")
+        .map_err(|e| ApiError { status: None, message: e.to_string(), uncertain: false })?;
     let file = ctx.repo_path(&options.budgets_file);
     let annotations: Vec<serde_json::Value> = report
         .rows

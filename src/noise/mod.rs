@@ -264,7 +264,8 @@ fn centre_and_spread(m: &Metric) -> Option<(f64, f64, u64)> {
     Some((m.stat(Stat::Mean)?, m.stat(Stat::Stddev)?, m.n?))
 }
 
-fn median(values: &[f64]) -> f64 {
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;

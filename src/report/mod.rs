@@ -3,7 +3,10 @@
 
 pub mod bundles;
 pub mod csv;
-pub mod markdown;
+pub mod dashboard;
+pub mod html;
+pub mod render;
+pub mod svg;
 pub mod terminal;
 pub mod trend;
 
@@ -80,6 +83,8 @@ pub struct Report {
     pub bundles: Vec<bundles::BundleTable>,
     /// Notes about the run as a whole (no baseline yet, ...).
     pub notes: Vec<String>,
+    /// Where the history dashboard is served (`--dashboard-url`), linked from the comment.
+    pub dashboard_url: Option<String>,
 }
 
 impl Report {
@@ -138,9 +143,21 @@ impl Report {
             unmatched_budgets: evaluation.unmatched,
             bundles,
             notes,
+            dashboard_url: None,
         };
         report.headline = report.make_headline();
         report
+    }
+
+    /// Drops the stored-run history of the rows nobody looks at (passing, new, missing), so a
+    /// 20,000-row JSON report stays small; the HTML report, which draws every row's trend, is
+    /// rendered before this.
+    pub fn keep_notable_trends(&mut self) {
+        for row in &mut self.rows {
+            if !matches!(row.status, Status::Fail | Status::Warn | Status::Inconclusive | Status::Improved) {
+                row.history = Vec::new();
+            }
+        }
     }
 
     fn make_headline(&self) -> String {
