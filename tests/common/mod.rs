@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod browser;
 pub mod fake_github;
 
 use std::path::{Path, PathBuf};
