@@ -47,6 +47,9 @@ pub struct DashboardArgs {
     /// Budgets file whose limits are drawn [default: budgets.yaml, then .github/budgets.yaml, if present]
     #[arg(long, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
+    /// The page's title [default: "budgetgate history", and the store]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,7 +37,7 @@ pub fn dashboard(args: &DashboardArgs) -> Result<i32> {
     let budgets = crate::plan::budgets_path(args.budgets.as_deref()).map(|p| crate::budget::load(&p)).transpose()?;
     let renderer = crate::report::render::Renderer::new(None)?;
     let store = open(&args.spec)?;
-    let title = format!("budgetgate history: {}", store.describe());
+    let title = args.title.clone().unwrap_or_else(|| format!("budgetgate history: {}", store.describe()));
     let page = match store.read()? {
         Some(files) => crate::report::dashboard::page(files.as_ref(), budgets.as_ref(), &renderer, &title)?,
         None => crate::report::dashboard::page(&layout::MemoryFiles::default(), budgets.as_ref(), &renderer, &title)?,

@@ -114,3 +114,182 @@ fn screenshots_have_the_asked_size() {
         assert_eq!(png_size(&std::fs::read(&out).unwrap()), Some((width, height)), "{}", out.display());
     }
 }
+
+// ---- budgetgate's own pages -------------------------------------------------------------------
+
+const NOISE: &str = "fixtures/noise/criterion/quiet";
+
+/// Saves the criterion noise corpus's runs `variant/runNN` (`runs`) to `store` on `branch`.
+fn save_runs(
+    store: &std::path::Path,
+    budgets: &std::path::Path,
+    branch: &str,
+    variant: &str,
+    runs: std::ops::RangeInclusive<u32>,
+) {
+    for run in runs {
+        let results = format!("{NOISE}/{variant}/run{run:02}/**/new/estimates.json");
+        let out = common::budgetgate()
+            .args(["check", "--budgets", common::s(budgets), "--results", &results, "--no-status"])
+            .args([
+                "--save-baseline",
+                common::s(store),
+                "--branch",
+                branch,
+                "--commit",
+                &format!("{variant}{run:02}aaaaaaaaaa"),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+const PAGE_BUDGETS: &str = "version: 1\ndefaults:\n  regression: 10%\nbudgets:\n  - metric: \"slowed/**\"\n    max: 100ns\n  - metric: \"fixed/sort_*\"\n    regression: 25%\n";
+
+/// Where the README's screenshots go: `docs/screenshots/` with BUDGETGATE_UPDATE_SCREENSHOTS=1,
+/// else a temp folder (the screenshots are still taken and checked).
+fn screenshot_dir(temp: &std::path::Path) -> std::path::PathBuf {
+    match std::env::var_os("BUDGETGATE_UPDATE_SCREENSHOTS") {
+        Some(_) => {
+            let dir = common::root().join("docs/screenshots");
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        }
+        None => temp.to_path_buf(),
+    }
+}
+
+fn assert_clean(page: &browser::PageLoad, file: &std::path::Path) {
+    assert!(page.console_errors.is_empty(), "console errors: {:?}", page.console_errors);
+    assert_eq!(page.requests, [file_url(file)], "the page requested nothing but itself");
+}
+
+/// Every chart's polyline and how many points it has.
+fn polylines(dom: &str) -> Vec<usize> {
+    dom.split("<polyline")
+        .skip(1)
+        .map(|p| p.split("points=\"").nth(1).unwrap().split('"').next().unwrap().split(' ').count())
+        .collect()
+}
+
+#[test]
+fn the_html_report_loads_offline_with_its_charts_and_the_violation_first() {
+    require_chromium!();
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", PAGE_BUDGETS);
+    let store = dir.path().join("store.json");
+    save_runs(&store, &budgets, "main", "aa", 1..=10);
+    let html = dir.path().join("report.html");
+    let out = common::budgetgate()
+        .args(["check", "--budgets", common::s(&budgets), "--no-status", "--commit", "x1.3run01bbbbbbb"])
+        .args(["--results", &format!("{NOISE}/x1.3/run01/**/new/estimates.json")])
+        .args(["--baseline", common::s(&store), "--report-html", common::s(&html)])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the 1.3x slower hash_chain fails: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let page = browser::load(&html);
+    assert_clean(&page, &html);
+    let charts = polylines(&page.dom);
+    assert_eq!(charts, [10; 4], "four rows, each drawing its ten stored runs");
+    let violation = page.dom.find("<article class=\"row s-fail\"").expect("a failing row");
+    let first_pass = page.dom.find("<article class=\"row s-pass\"").expect("passing rows");
+    assert!(violation < first_pass, "the violation comes first");
+    assert!(page.dom[violation..first_pass].contains("slowed/hash_chain"));
+    eprintln!("HTML report: loaded and painted in {:.0} ms", page.load_ms);
+
+    let shots = screenshot_dir(dir.path());
+    for (width, height, name) in [(1280, 900, "report-1280.png"), (390, 1500, "report-390.png")] {
+        browser::screenshot(&html, width, height, &shots.join(name));
+        assert_eq!(png_size(&std::fs::read(shots.join(name)).unwrap()), Some((width, height)));
+    }
+    browser::screenshot_dark(&html, 1280, 900, &shots.join("report-1280-dark.png"));
+    let (light, dark) = (
+        std::fs::read(shots.join("report-1280.png")).unwrap(),
+        std::fs::read(shots.join("report-1280-dark.png")).unwrap(),
+    );
+    assert_ne!(light, dark, "the dark scheme looks different");
+}
+
+#[test]
+fn the_dashboard_loads_offline_and_its_filter_runs() {
+    require_chromium!();
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", PAGE_BUDGETS);
+    let store = dir.path().join("store.json");
+    // main: ten runs, then five with hash_chain 1.3x slower (a change point); a feature branch.
+    save_runs(&store, &budgets, "main", "aa", 1..=10);
+    save_runs(&store, &budgets, "main", "x1.3", 1..=5);
+    save_runs(&store, &budgets, "feature/faster-sort", "x1.15", 1..=3);
+    let site = dir.path().join("site");
+    common::budgetgate()
+        .args(["dashboard", common::s(&store), "--out", common::s(&site), "--budgets", common::s(&budgets)])
+        .args(["--title", "budgetgate history: octo-org/app"])
+        .assert()
+        .code(0);
+    let html = site.join("index.html");
+    let page = browser::load(&html);
+    assert_clean(&page, &html);
+    assert!(page.dom.contains(">8 shown<"), "the inline filter ran and counted every series");
+    let charts = polylines(&page.dom);
+    assert_eq!(charts, [15, 15, 15, 15, 3, 3, 3, 3], "main's 15 runs, then the feature branch's 3");
+    let hash_chain = page.dom.find("<h3>slowed/hash_chain").unwrap();
+    assert!(page.dom[hash_chain..].split("</article>").next().unwrap().contains("class=\"change-point\""));
+    eprintln!("dashboard: loaded and painted in {:.0} ms", page.load_ms);
+    let shots = screenshot_dir(dir.path());
+    browser::screenshot(&html, 1280, 900, &shots.join("dashboard-1280.png"));
+    browser::screenshot(&html, 390, 1200, &shots.join("dashboard-390.png"));
+}
+
+/// 1,000 metrics, each with 50 stored runs: the size of the page and how long the browser takes
+/// (printed, not asserted: these machines are noisy).
+#[test]
+fn a_thousand_metrics_with_fifty_runs_make_a_page_under_2_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.yaml", "version: 1\ndefaults:\n  regression: 10%\n");
+    let store = dir.path().join("store.json");
+    let mut seed = 12345u64;
+    let mut noise = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.04
+    };
+    let mut run = |i: usize| {
+        let metrics: Vec<serde_json::Value> = (0..1000)
+            .map(|m| {
+                let slower = if i == 50 && m % 100 == 0 { 1.5 } else { 1.0 };
+                let v = (1000.0 + m as f64) * (1.0 + noise()) * slower;
+                serde_json::json!({"name": format!("suite/bench_{m:04}"), "unit": "ns", "stats": {"value": v, "min": v * 0.97}})
+            })
+            .collect();
+        write(dir.path(), &format!("run{i}.json"), &serde_json::json!({"metrics": metrics}).to_string())
+    };
+    for i in 0..50 {
+        let results = run(i);
+        common::budgetgate()
+            .args(["check", "--budgets", common::s(&budgets), "--results", common::s(&results), "--no-status"])
+            .args(["--save-baseline", common::s(&store), "--branch", "main", "--commit", &format!("c{i:02}")])
+            .assert()
+            .code(0);
+    }
+    let html = dir.path().join("big.html");
+    let results = run(50);
+    common::budgetgate()
+        .args(["check", "--budgets", common::s(&budgets), "--results", common::s(&results), "--no-status"])
+        .args(["--baseline", common::s(&store), "--report-html", common::s(&html)])
+        .assert()
+        .code(1);
+    let size = std::fs::metadata(&html).unwrap().len();
+    eprintln!("1,000 rows × 50 runs: HTML report of {size} bytes");
+    assert!(size < 2_000_000, "{size} bytes");
+    require_chromium!();
+    let page = browser::load(&html);
+    assert_clean(&page, &html);
+    assert_eq!(polylines(&page.dom).len(), 1000);
+    eprintln!("1,000 rows × 50 runs: loaded and painted in {:.0} ms", page.load_ms);
+}

@@ -87,7 +87,8 @@ pub fn chart(s: &Series) -> String {
         let ly = c(y(limit));
         let _ = write!(
             out,
-            r#"<line class="limit" x1="{LEFT}" x2="{RIGHT}" y1="{ly}" y2="{ly}"/><text class="limit-label" x="{RIGHT}" y="{}">limit {}</text>"#,
+            r#"<line class="limit" x1="{LEFT}" x2="{RIGHT}" y1="{ly}" y2="{ly}"/><text class="limit-label" x="{}" y="{}">limit {}</text>"#,
+            LEFT + 3.0,
             c(y(limit) - 2.0),
             escape::html(&human(limit, s.unit))
         );

@@ -122,19 +122,27 @@ pub fn load(file: &Path) -> PageLoad {
 /// Saves a PNG of `file` as seen in a `width`×`height` window (scrollbars hidden), after the
 /// load event and the page's first second of (virtual) time.
 pub fn screenshot(file: &Path, width: u32, height: u32, out: &Path) {
+    screenshot_with(file, width, height, out, &[]);
+}
+
+/// [`screenshot`] with the page asking for a dark colour scheme (`prefers-color-scheme: dark`).
+pub fn screenshot_dark(file: &Path, width: u32, height: u32, out: &Path) {
+    screenshot_with(file, width, height, out, &["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]);
+}
+
+fn screenshot_with(file: &Path, width: u32, height: u32, out: &Path, extra: &[&str]) {
     let profile = tempfile::tempdir().unwrap();
     let _ = std::fs::remove_file(out);
-    let mut browser = Browser::start(
-        profile.path(),
-        &[
-            format!("--screenshot={}", out.display()),
-            format!("--window-size={width},{height}"),
-            "--hide-scrollbars".into(),
-            // Timers of the first second (virtual time: no real waiting) run before the shot.
-            "--virtual-time-budget=1000".into(),
-            file_url(file),
-        ],
-    );
+    let mut args: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+    args.extend([
+        format!("--screenshot={}", out.display()),
+        format!("--window-size={width},{height}"),
+        "--hide-scrollbars".into(),
+        // Timers of the first second (virtual time: no real waiting) run before the shot.
+        "--virtual-time-budget=1000".into(),
+        file_url(file),
+    ]);
+    let mut browser = Browser::start(profile.path(), &args);
     let ok = browser.finish(TIMEOUT);
     if !ok || !out.is_file() {
         panic!("chromium wrote no screenshot of {}{}", file.display(), browser.stderr_tail());
