@@ -112,6 +112,15 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     // Templates first: a mistake in the user's template stops the gate before any work.
     let renderer = Renderer::new(args.template.as_deref())?;
     let dashboard_url = args.dashboard_url.as_deref().map(dashboard_url).transpose()?;
+    if let Some(spec) = args.save_baseline.as_deref().filter(|_| args.publish_dashboard) {
+        if let Spec::File(path) = Spec::parse(spec)? {
+            return Err(Error::Usage(format!(
+                "--publish-dashboard writes the dashboard into a data branch (--save-baseline github:BRANCH); for the file {}, write it with `budgetgate dashboard {} --out DIR`",
+                escape::log_field(&path.display().to_string()),
+                escape::log_field(spec)
+            )));
+        }
+    }
     let inputs = plan::resolve(&input_flags(args))?;
     let metrics = plan::gather(&inputs)?;
     let mut notes = Vec::new();
@@ -179,13 +188,6 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
                 escape::log_text(&store.describe())
             );
         } else if args.publish_dashboard {
-            let Spec::Branch { .. } = spec else {
-                return Err(Error::Usage(format!(
-                    "--publish-dashboard writes the dashboard into a data branch (--save-baseline github:BRANCH); for the file {}, write it with `budgetgate dashboard {} --out DIR`",
-                    escape::log_field(&store.describe()),
-                    escape::log_field(args.save_baseline.as_deref().unwrap_or_default())
-                )));
-            };
             let title = format!("budgetgate history: {}", ctx.repository.as_deref().unwrap_or("this repository"));
             let site = |files: &dyn baseline::Files| {
                 crate::report::dashboard::page(files, Some(&inputs.budgets), &renderer, &title)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::fake_github::{FakeGitHub, Fault};
-use common::{budgetgate, root, s, write};
+use common::{budgetgate, read_json, root, s, write};
 
 const REPO: &str = "octo-org/app";
 const PR: u64 = 42;
@@ -449,4 +449,34 @@ fn workflow_run_for_a_fork_takes_the_pr_from_event_path() {
     job.assert_faithful();
     assert_eq!(job.comments().len(), 1);
     assert_eq!(job.fake.statuses(REPO, HEAD_SHA)[0]["state"], "failure");
+}
+
+#[test]
+fn the_comment_and_the_status_link_to_the_dashboard() {
+    let job = Job::new("");
+    let url = "https://octo-org.github.io/app/dashboard/";
+    let run = job.run(&["--results", SLOWER, "--dashboard-url", url]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let comments = job.comments();
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(body.contains(&format!("[history dashboard]({url})")), "{body}");
+    assert_eq!(job.fake.statuses(REPO, HEAD_SHA)[0]["target_url"], url);
+    assert_eq!(read_json(&job.path("report.json"))["dashboard_url"], url);
+    job.assert_faithful();
+
+    // Anything that would not stay one link is refused before any work.
+    for bad in ["javascript:alert(1)", "https://x.io/a b", "https://x.io/)[y](z", "ftp://x.io/"] {
+        let refused = job.run(&["--results", SLOWER, "--dashboard-url", bad]);
+        assert_eq!(refused.code, 2, "{bad}: {}", refused.stdout);
+        assert!(refused.stderr.contains("--dashboard-url"), "{}", refused.stderr);
+    }
+}
+
+#[test]
+fn publish_dashboard_needs_a_data_branch() {
+    let job = Job::new("");
+    let run = job.run(&["--results", BASE, "--save-baseline", s(&job.path("main.json")), "--publish-dashboard"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("budgetgate dashboard"), "says what to use instead: {}", run.stderr);
+    assert!(!job.path("report.json").exists(), "refused before any work");
 }
