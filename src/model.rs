@@ -214,6 +214,65 @@ impl Metric {
     pub fn stat(&self, stat: Stat) -> Option<f64> {
         self.stats.get(&stat).copied()
     }
+
+    /// This metric's numbers as a stored run's [`StatValues`] (into `buffer`).
+    pub fn stat_values<'a>(&self, buffer: &'a mut Vec<f64>) -> StatValues<'a> {
+        buffer.clear();
+        buffer.extend(self.stats.values());
+        StatValues { mask: self.stats.keys().fold(0, |mask, s| mask | s.bit()), values: buffer, n: self.n }
+    }
+}
+
+impl Stat {
+    /// The stat's bit in a [`StatValues`] mask (its place in [`Stat::ALL`]).
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// One metric's numbers in one stored run, without a map per metric (a 50-run history of 20,000
+/// metrics is a million of these): a bit per stat present, in [`Stat::ALL`] order, and the
+/// present stats' values in that order. What the noise model reads of the base branch's runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatValues<'a> {
+    pub mask: u32,
+    pub values: &'a [f64],
+    /// Samples behind the stats, when known.
+    pub n: Option<u64>,
+}
+
+/// The numbers of one measurement, whether a [`Metric`] of this run or a stored run's
+/// [`StatValues`]: what the noise model compares.
+pub trait Numbers {
+    fn get(&self, stat: Stat) -> Option<f64>;
+    fn samples(&self) -> Option<u64>;
+}
+
+impl Numbers for Metric {
+    fn get(&self, stat: Stat) -> Option<f64> {
+        self.stat(stat)
+    }
+    fn samples(&self) -> Option<u64> {
+        self.n
+    }
+}
+
+impl Numbers for StatValues<'_> {
+    fn get(&self, stat: Stat) -> Option<f64> {
+        self.stat(stat)
+    }
+    fn samples(&self) -> Option<u64> {
+        self.n
+    }
+}
+
+impl StatValues<'_> {
+    pub fn stat(&self, stat: Stat) -> Option<f64> {
+        if self.mask & stat.bit() == 0 {
+            return None;
+        }
+        self.values.get((self.mask & (stat.bit() - 1)).count_ones() as usize).copied()
+    }
 }
 
 /// `fib/10` or `fib/10 [allocations]`.

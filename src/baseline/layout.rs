@@ -19,9 +19,11 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::history::PackedRun;
 use super::stored::{Descriptor, StoredContext, StoredMetric, StoredRun, Values};
 use crate::error::{Error, Place, Result};
 use crate::model::Stat;
@@ -214,6 +216,30 @@ pub fn read_runs_as<T>(
     Ok(runs)
 }
 
+/// The runs of `entries`, packed ([`PackedRun`]): what a comparison reads of a long history.
+pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun>> {
+    let mut catalogs: BTreeMap<&str, Arc<Vec<Descriptor>>> = BTreeMap::new();
+    for entry in entries {
+        if !catalogs.contains_key(entry.catalog.as_str()) {
+            let bytes = files.read(&entry.catalog)?.ok_or_else(|| missing(files, &entry.catalog))?;
+            catalogs.insert(&entry.catalog, Arc::new(json(files, &entry.catalog, &bytes)?));
+        }
+    }
+    let paths: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+    let contents = files.read_many(&paths)?;
+    let mut runs = Vec::with_capacity(entries.len());
+    for (entry, bytes) in entries.iter().zip(contents) {
+        let bytes = bytes.ok_or_else(|| missing(files, &entry.file))?;
+        let catalog = Arc::clone(&catalogs[entry.catalog.as_str()]);
+        // A run file holds at least one 4-byte number per metric: a fair first guess of its values.
+        let mut run = PackedRun::with_capacity(entry.context.clone(), catalog, bytes.len() / 4);
+        decode_packed(&bytes, &mut run)
+            .map_err(|(at, what)| Error::input(files.name(&entry.file), Place::JsonPath(format!("byte {at}")), what))?;
+        runs.push(run);
+    }
+    Ok(runs)
+}
+
 fn missing(files: &dyn Files, path: &str) -> Error {
     Error::input(files.name(path), Place::Whole, "listed in the branch's index but missing from the store")
 }
@@ -337,6 +363,21 @@ pub fn encode_values(run: &StoredRun) -> Vec<u8> {
 
 /// The numbers of `count` metrics; on error (byte offset, what was wrong).
 pub fn decode_values(bytes: &[u8], count: usize) -> Result<Vec<Values>, (usize, String)> {
+    let mut all = Vec::with_capacity(count);
+    decode_each(bytes, count, |mask, values, n| {
+        let stats = Stat::ALL.iter().filter(|s| mask & s.bit() != 0).copied().zip(values.iter().copied()).collect();
+        all.push(Values { stats, n });
+    })?;
+    Ok(all)
+}
+
+/// The numbers of a run file straight into `run` (no map per metric).
+pub fn decode_packed(bytes: &[u8], run: &mut PackedRun) -> Result<(), (usize, String)> {
+    decode_each(bytes, run.catalog.len(), |mask, values, n| run.push(mask, values.iter().copied(), n))
+}
+
+/// Calls `each(stat mask, the stats' values in [`Stat::ALL`] order, n)` for every metric.
+fn decode_each(bytes: &[u8], count: usize, mut each: impl FnMut(u32, &[f64], Option<u64>)) -> Result<(), (usize, String)> {
     if bytes.get(..4) != Some(RUN_MAGIC) {
         return Err((0, "not a budgetgate run file (expected it to start with BGR2)".into()));
     }
@@ -345,33 +386,30 @@ pub fn decode_values(bytes: &[u8], count: usize) -> Result<Vec<Values>, (usize, 
     if stored != count as u64 {
         return Err((4, format!("holds {stored} metrics but its catalog lists {count}")));
     }
-    let mut all = Vec::with_capacity(count);
+    let known = (1u32 << Stat::ALL.len()) - 1;
+    let mut values = [0.0; Stat::ALL.len()];
     for _ in 0..count {
         let start = at;
         let mask = u32::try_from(read_varint(bytes, &mut at)?).map_err(|_| (start, "bad stat mask".to_string()))?;
-        let known = (1u32 << Stat::ALL.len()) - 1;
         if mask & !(known | HAS_N | WIDE) != 0 {
             return Err((start, format!("unknown stats in mask {mask:#x} (written by a newer budgetgate?)")));
         }
-        let mut stats = BTreeMap::new();
-        for (bit, stat) in Stat::ALL.iter().enumerate() {
-            if mask & (1 << bit) == 0 {
-                continue;
-            }
-            let value = if mask & WIDE != 0 {
+        let stats = mask & known;
+        let present = stats.count_ones() as usize;
+        for value in values.iter_mut().take(present) {
+            *value = if mask & WIDE != 0 {
                 f64::from_le_bytes(take(bytes, &mut at)?)
             } else {
                 f64::from(f32::from_le_bytes(take(bytes, &mut at)?))
             };
-            stats.insert(*stat, value);
         }
         let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
-        all.push(Values { stats, n });
+        each(stats, &values[..present], n);
     }
     if at != bytes.len() {
         return Err((at, format!("{} bytes left over after the last metric", bytes.len() - at)));
     }
-    Ok(all)
+    Ok(())
 }
 
 fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Result<[u8; N], (usize, String)> {

@@ -9,6 +9,7 @@
 
 pub mod branch_store;
 mod file_store;
+pub mod history;
 pub mod layout;
 pub mod select;
 pub mod stored;
@@ -18,6 +19,7 @@ use crate::model::Run;
 
 pub use branch_store::{BranchStore, GitData};
 pub use file_store::FileStore;
+pub use history::PackedRun;
 pub use layout::{Changes, Files};
 pub use select::{Comparison, Target};
 pub use stored::StoredRun;

@@ -10,6 +10,7 @@
 //! The history behind the noise model is the chosen run and the branch's runs before it:
 //! later runs hold changes the PR does not.
 
+use super::history::PackedRun;
 use super::layout::{self, Entry, Files};
 use crate::error::{Error, Result};
 use crate::model::Run;
@@ -34,7 +35,14 @@ pub struct MergeBase {
 impl Comparison {
     /// The comparison with the last run of `history` (oldest first; not empty).
     pub fn new(branch: &str, history: Vec<Run>, chosen: String, why: String) -> Comparison {
-        let newest = history.last().cloned().expect("a comparison has at least the chosen run");
+        let packed = history.iter().map(PackedRun::from_run).collect();
+        let newest = history.into_iter().next_back().expect("a comparison has at least the chosen run");
+        Comparison { branch: branch.to_string(), newest, history: packed, chosen, why }
+    }
+
+    /// The comparison with the last of the stored runs `history` (oldest first; not empty).
+    pub fn from_stored(branch: &str, history: Vec<PackedRun>, chosen: String, why: String) -> Comparison {
+        let newest = history.last().expect("a comparison has at least the chosen run").to_run(branch);
         Comparison { branch: branch.to_string(), newest, history, chosen, why }
     }
 }
@@ -44,8 +52,10 @@ impl Comparison {
 #[derive(Debug, Clone)]
 pub struct Comparison {
     pub branch: String,
+    /// The chosen run, as the tables compare with it.
     pub newest: Run,
-    pub history: Vec<Run>,
+    /// The history behind the noise model, packed (a million stored metrics at 20,000 × 50).
+    pub history: Vec<PackedRun>,
     /// "main@abc1234, the merge base" — which run and why, for the report.
     pub chosen: String,
     /// Why that run: "the merge base", "the newest stored run", …
@@ -140,11 +150,8 @@ fn pick(files: &dyn Files, branch: &str, entries: Vec<Entry>, merge_base: Option
         }
     };
     let chosen = format!("{branch}@{}, {why}", short(&entries[at]));
-    let history = layout::read_runs_as(files, &entries[..=at], |entry, catalog, values| Run {
-        context: entry.context.run_context(branch),
-        metrics: catalog.iter().zip(values).map(|(d, v)| d.metric(v)).collect(),
-    })?;
-    Ok(Comparison::new(branch, history, chosen, why))
+    let history = layout::read_packed(files, &entries[..=at])?;
+    Ok(Comparison::from_stored(branch, history, chosen, why))
 }
 
 /// "3 hours", "2 days".

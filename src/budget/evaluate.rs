@@ -11,7 +11,7 @@ use super::file::{Budget, Budgets, Severity};
 use crate::baseline::Comparison;
 use crate::error::{Error, Problem, Result};
 use crate::globs::NamePattern;
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Stat, StatValues};
 use crate::units::{human, sig3, QuantityKind};
 
 /// What happened to one (metric, stat, budget).
@@ -268,44 +268,71 @@ fn key(metric: &Metric) -> Key<'_> {
 /// The baseline's metrics by name, plus each metric's history, built once per evaluation.
 struct BaselineIndex<'a> {
     comparison: &'a Comparison,
-    /// `series[i]`: the current run's metric `i` in every stored run, oldest first.
-    series: Vec<Vec<&'a Metric>>,
+    /// `tables[t][i]`: where the current metric `i` is in catalog `t` ([`ABSENT`] if not there).
+    /// Runs saved with the same metrics share a catalog, so usually there is one table.
+    tables: Vec<Vec<u32>>,
+    /// Each stored run's table, oldest first.
+    run_table: Vec<usize>,
     /// Indices of the current metrics in key order, for finding a stored metric among them.
     order: Vec<usize>,
 }
 
+/// A current metric that a stored run does not have.
+const ABSENT: u32 = u32::MAX;
+
 impl<'a> BaselineIndex<'a> {
-    /// Aligns every stored run with the current metrics by a merge of their key orders: runs
-    /// are stored sorted (ingest sorts by name and measure), so this is one linear pass per
-    /// run, without hashing 20,000 names 50 times over.
+    /// Aligns every stored catalog with the current metrics by a merge of their key orders:
+    /// catalogs are stored sorted (by name and measure), so this is one linear pass per
+    /// distinct catalog, without hashing 20,000 names 50 times over.
     fn new(comparison: &'a Comparison, current: &[Metric]) -> Self {
         let mut order: Vec<usize> = (0..current.len()).collect();
         order.sort_by(|&a, &b| key(&current[a]).cmp(&key(&current[b])));
-        let mut series = vec![Vec::new(); current.len()];
+        let mut catalogs: Vec<&std::sync::Arc<Vec<crate::baseline::stored::Descriptor>>> = Vec::new();
+        let mut tables = Vec::new();
+        let mut run_table = Vec::with_capacity(comparison.history.len());
         for run in &comparison.history {
-            let mut stored: Vec<&Metric> = run.metrics.iter().collect();
-            if !stored.windows(2).all(|w| key(w[0]) <= key(w[1])) {
-                stored.sort_by(|a, b| key(a).cmp(&key(b)));
+            if let Some(t) = catalogs.iter().position(|c| std::sync::Arc::ptr_eq(c, &run.catalog)) {
+                run_table.push(t);
+                continue;
             }
+            let mut stored: Vec<usize> = (0..run.catalog.len()).collect();
+            let stored_key = |k: usize| {
+                let d = &run.catalog[k];
+                (d.name.as_str(), d.measure.as_deref())
+            };
+            if !stored.windows(2).all(|w| stored_key(w[0]) <= stored_key(w[1])) {
+                stored.sort_by(|a, b| stored_key(*a).cmp(&stored_key(*b)));
+            }
+            let mut table = vec![ABSENT; current.len()];
             let (mut i, mut j) = (0, 0);
             while i < order.len() && j < stored.len() {
-                match key(&current[order[i]]).cmp(&key(stored[j])) {
+                match key(&current[order[i]]).cmp(&stored_key(stored[j])) {
                     std::cmp::Ordering::Less => i += 1,
                     std::cmp::Ordering::Greater => j += 1,
                     std::cmp::Ordering::Equal => {
-                        series[order[i]].push(stored[j]);
+                        table[order[i]] = stored[j] as u32;
                         i += 1;
                         j += 1;
                     }
                 }
             }
+            catalogs.push(&run.catalog);
+            tables.push(table);
+            run_table.push(tables.len() - 1);
         }
-        BaselineIndex { comparison, series, order }
+        BaselineIndex { comparison, tables, run_table, order }
     }
 
     /// The current metric `i` in every stored run of the branch that has it, oldest first.
-    fn history_of(&self, i: usize) -> &[&'a Metric] {
-        &self.series[i]
+    fn history_of(&self, i: usize) -> Vec<StatValues<'a>> {
+        let mut out = Vec::with_capacity(self.run_table.len());
+        for (run, &t) in self.comparison.history.iter().zip(&self.run_table) {
+            let k = self.tables[t][i];
+            if k != ABSENT {
+                out.push(run.get(k as usize));
+            }
+        }
+        out
     }
 
     /// Whether `old` (a stored metric) is among the current metrics.
@@ -422,7 +449,7 @@ fn draft<'a>(
         let input = crate::noise::Input {
             stat,
             current: metric,
-            history,
+            history: &history,
             min_history: defaults.min_history,
             confidence: defaults.confidence,
         };

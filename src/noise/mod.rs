@@ -30,7 +30,7 @@ pub mod fdr;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Numbers, Stat, StatValues};
 use crate::units::{human, sig3, signed_percent};
 
 /// Which test decided whether a change vs the baseline is real.
@@ -53,7 +53,7 @@ pub struct Input<'a> {
     pub stat: Stat,
     pub current: &'a Metric,
     /// This metric in each stored run of the base branch, oldest first.
-    pub history: &'a [&'a Metric],
+    pub history: &'a [StatValues<'a>],
     pub min_history: usize,
     pub confidence: f64,
 }
@@ -221,9 +221,9 @@ fn own_standard_error(metric: &Metric, stat: Stat) -> Option<f64> {
 /// have samples, the fast edge is compared ([`edge_and_spread`]), else the means. Welch's test on the standard errors called 52–70 % of identical criterion runs
 /// different at 1 %; against the sample spread, identical runs stay within noise while a 2×
 /// slowdown (several spreads away) does not. Normal two-sided p-value.
-fn within_run_spread_p(old: &Metric, new: &Metric) -> Option<f64> {
+fn within_run_spread_p(old: &StatValues, new: &Metric) -> Option<f64> {
     let centre = spread_p(centre_and_spread(old), centre_and_spread(new));
-    let edge = spread_p(edge_and_spread(old), edge_and_spread(new));
+    let edge = spread_p(edge_and_spread(old, new), edge_and_spread(new, new));
     // Either view standing out is enough: the means for clean runs, the fast edge for runs
     // with a long slow tail.
     match (centre, edge) {
@@ -248,20 +248,21 @@ fn spread_p(old: Option<(f64, f64, u64)>, new: Option<(f64, f64, u64)>) -> Optio
 /// For a timing, its minimum and the distance from the minimum to the median: the fast edge of
 /// the samples, which contention cannot move down and a loaded runner's long slow tail does not
 /// widen (a busy machine's pytest run had its mean at 2.6× its median). For a rate, the maximum
-/// and its distance to the median. `None` where the run has no such samples.
-fn edge_and_spread(m: &Metric) -> Option<(f64, f64, u64)> {
-    let median = m.stat(Stat::P50).or(m.stat(Stat::Median))?;
-    let timing = crate::units::dimension(&m.unit) == crate::units::Dimension::Duration;
-    match m.direction {
-        Direction::LowerIsBetter if timing => Some((m.stat(Stat::Min)?, median - m.stat(Stat::Min)?, m.n?)),
-        Direction::HigherIsBetter => Some((m.stat(Stat::Max)?, m.stat(Stat::Max)? - median, m.n?)),
+/// and its distance to the median. `None` where the run has no such samples. `kind` is the
+/// metric whose unit and direction say which edge (a stored run's numbers carry neither).
+fn edge_and_spread(m: &impl Numbers, kind: &Metric) -> Option<(f64, f64, u64)> {
+    let median = m.get(Stat::P50).or(m.get(Stat::Median))?;
+    let timing = crate::units::dimension(&kind.unit) == crate::units::Dimension::Duration;
+    match kind.direction {
+        Direction::LowerIsBetter if timing => Some((m.get(Stat::Min)?, median - m.get(Stat::Min)?, m.samples()?)),
+        Direction::HigherIsBetter => Some((m.get(Stat::Max)?, m.get(Stat::Max)? - median, m.samples()?)),
         _ => None,
     }
 }
 
 /// A run's centre and sample spread: the mean and standard deviation; with the sample count.
-fn centre_and_spread(m: &Metric) -> Option<(f64, f64, u64)> {
-    Some((m.stat(Stat::Mean)?, m.stat(Stat::Stddev)?, m.n?))
+fn centre_and_spread(m: &impl Numbers) -> Option<(f64, f64, u64)> {
+    Some((m.get(Stat::Mean)?, m.get(Stat::Stddev)?, m.samples()?))
 }
 
 /// The median of `values` (the mean of the middle two for an even count).
@@ -368,8 +369,9 @@ mod tests {
     }
 
     fn judge_against(history: &[Metric], current: &Metric) -> Judgement {
-        let refs: Vec<&Metric> = history.iter().collect();
-        judge(&Input { stat: Stat::Value, current, history: &refs, min_history: 5, confidence: 0.99 }).unwrap()
+        let mut buffers: Vec<Vec<f64>> = vec![Vec::new(); history.len()];
+        let packed: Vec<StatValues> = history.iter().zip(&mut buffers).map(|(m, b)| m.stat_values(b)).collect();
+        judge(&Input { stat: Stat::Value, current, history: &packed, min_history: 5, confidence: 0.99 }).unwrap()
     }
 
     #[test]

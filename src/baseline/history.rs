@@ -1,0 +1,115 @@
+//! A branch's stored runs as the comparison reads them: packed, column by column, rather than
+//! one `Metric` (with its map of stats and its name) per metric per run. At 20,000 metrics a
+//! 50-run history is a million stored metrics: as `Metric`s it took 550 MB and most of a
+//! second to build; packed it is three flat arrays per run and the catalogs they share.
+
+use std::sync::Arc;
+
+use super::stored::{Descriptor, StoredContext, Values};
+use crate::model::{Metric, Run, Stat, StatValues};
+
+/// One stored run's numbers: for metric `k` of its catalog, `masks[k]` (a bit per stat, see
+/// [`StatValues`]), `ns[k]` (samples, when known) and its values at `values[starts[k]..]`.
+#[derive(Debug, Clone, Default)]
+pub struct PackedRun {
+    pub context: StoredContext,
+    /// The metrics' descriptors, in the order of the arrays below; shared by the runs saved
+    /// with the same set of metrics.
+    pub catalog: Arc<Vec<Descriptor>>,
+    masks: Vec<u32>,
+    ns: Vec<Option<u64>>,
+    starts: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl PackedRun {
+    pub fn with_capacity(context: StoredContext, catalog: Arc<Vec<Descriptor>>, values: usize) -> PackedRun {
+        let count = catalog.len();
+        PackedRun {
+            context,
+            catalog,
+            masks: Vec::with_capacity(count),
+            ns: Vec::with_capacity(count),
+            starts: Vec::with_capacity(count),
+            values: Vec::with_capacity(values),
+        }
+    }
+
+    /// Appends the next metric's numbers: its stat mask, its values in [`Stat::ALL`] order.
+    pub fn push(&mut self, mask: u32, values: impl IntoIterator<Item = f64>, n: Option<u64>) {
+        self.masks.push(mask);
+        self.ns.push(n);
+        self.starts.push(self.values.len() as u32);
+        self.values.extend(values);
+    }
+
+    /// Metrics stored (so far).
+    pub fn len(&self) -> usize {
+        self.masks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.masks.is_empty()
+    }
+
+    /// The numbers of metric `k` of the catalog.
+    pub fn get(&self, k: usize) -> StatValues<'_> {
+        let start = self.starts[k] as usize;
+        let end = self.starts.get(k + 1).map_or(self.values.len(), |e| *e as usize);
+        StatValues { mask: self.masks[k], values: &self.values[start..end], n: self.ns[k] }
+    }
+
+    /// The run as the evaluation's `Run` of `Metric`s (for the one run the tables compare with).
+    pub fn to_run(&self, branch: &str) -> Run {
+        let metrics = (0..self.len())
+            .map(|k| {
+                let numbers = self.get(k);
+                let stats = Stat::ALL.iter().filter_map(|s| numbers.stat(*s).map(|v| (*s, v))).collect();
+                self.catalog[k].metric(Values { stats, n: numbers.n })
+            })
+            .collect();
+        Run { context: self.context.run_context(branch), metrics }
+    }
+
+    /// A run of `Metric`s packed (tests, benches, and runs that were never stored).
+    pub fn from_run(run: &Run) -> PackedRun {
+        let stored = super::StoredRun::from_run(run, None);
+        let catalog: Vec<Descriptor> = stored.metrics.iter().map(|m| m.descriptor.clone()).collect();
+        let context = StoredContext { commit: run.context.commit.clone(), time: run.context.time.clone(), ..Default::default() };
+        let mut packed = PackedRun::with_capacity(context, Arc::new(catalog), stored.metrics.len());
+        for m in &stored.metrics {
+            let mask = m.values.stats.keys().fold(0, |mask, s| mask | s.bit());
+            packed.push(mask, m.values.stats.values().copied(), m.values.n);
+        }
+        packed
+    }
+}
+
+/// Metrics of `current` keyed by name and measure, as the catalogs are sorted.
+pub fn key(metric: &Metric) -> (&str, Option<&str>) {
+    (metric.name.as_str(), metric.measure.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Direction, RunContext};
+
+    #[test]
+    fn a_run_packs_and_unpacks_to_the_same_metrics() {
+        let mut a = Metric::new("b/x", "ns", Direction::LowerIsBetter).with_stat(Stat::Mean, 2.0).with_stat(Stat::Min, 1.0);
+        a.n = Some(30);
+        let b = Metric::new("a/y", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 300.0).with_stat(Stat::Raw, 1000.0);
+        let run = Run { context: RunContext { commit: Some("c1".into()), ..Default::default() }, metrics: vec![a, b] };
+        let packed = PackedRun::from_run(&run);
+        assert_eq!(packed.len(), 2);
+        assert_eq!(packed.get(0).stat(Stat::Raw), Some(1000.0), "sorted by name: a/y first");
+        assert_eq!(packed.get(0).stat(Stat::Gzip), Some(300.0));
+        assert_eq!(packed.get(0).stat(Stat::Brotli), None);
+        assert_eq!(packed.get(1).stat(Stat::Min), Some(1.0));
+        assert_eq!(packed.get(1).n, Some(30));
+        let back = packed.to_run("main");
+        assert_eq!(back.metrics[1].stats, run.metrics[0].stats);
+        assert_eq!(back.metrics[0].name, "a/y");
+    }
+}
