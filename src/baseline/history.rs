@@ -75,7 +75,8 @@ impl PackedRun {
     pub fn from_run(run: &Run) -> PackedRun {
         let stored = super::StoredRun::from_run(run, None);
         let catalog: Vec<Descriptor> = stored.metrics.iter().map(|m| m.descriptor.clone()).collect();
-        let context = StoredContext { commit: run.context.commit.clone(), time: run.context.time.clone(), ..Default::default() };
+        let context =
+            StoredContext { commit: run.context.commit.clone(), time: run.context.time.clone(), ..Default::default() };
         let mut packed = PackedRun::with_capacity(context, Arc::new(catalog), stored.metrics.len());
         for m in &stored.metrics {
             let mask = m.values.stats.keys().fold(0, |mask, s| mask | s.bit());
@@ -97,9 +98,11 @@ mod tests {
 
     #[test]
     fn a_run_packs_and_unpacks_to_the_same_metrics() {
-        let mut a = Metric::new("b/x", "ns", Direction::LowerIsBetter).with_stat(Stat::Mean, 2.0).with_stat(Stat::Min, 1.0);
+        let mut a =
+            Metric::new("b/x", "ns", Direction::LowerIsBetter).with_stat(Stat::Mean, 2.0).with_stat(Stat::Min, 1.0);
         a.n = Some(30);
-        let b = Metric::new("a/y", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 300.0).with_stat(Stat::Raw, 1000.0);
+        let b =
+            Metric::new("a/y", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 300.0).with_stat(Stat::Raw, 1000.0);
         let run = Run { context: RunContext { commit: Some("c1".into()), ..Default::default() }, metrics: vec![a, b] };
         let packed = PackedRun::from_run(&run);
         assert_eq!(packed.len(), 2);

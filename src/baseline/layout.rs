@@ -377,7 +377,11 @@ pub fn decode_packed(bytes: &[u8], run: &mut PackedRun) -> Result<(), (usize, St
 }
 
 /// Calls `each(stat mask, the stats' values in [`Stat::ALL`] order, n)` for every metric.
-fn decode_each(bytes: &[u8], count: usize, mut each: impl FnMut(u32, &[f64], Option<u64>)) -> Result<(), (usize, String)> {
+fn decode_each(
+    bytes: &[u8],
+    count: usize,
+    mut each: impl FnMut(u32, &[f64], Option<u64>),
+) -> Result<(), (usize, String)> {
     if bytes.get(..4) != Some(RUN_MAGIC) {
         return Err((0, "not a budgetgate run file (expected it to start with BGR2)".into()));
     }

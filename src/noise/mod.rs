@@ -129,20 +129,20 @@ pub fn judge(input: &Input) -> Option<Judgement> {
         return Some(Judgement { within_run_p, window_runs: window.len(), cut_at_change_point: start > 0, ..base });
     }
     let own_se = own_standard_error(input.current, input.stat);
-    let main = prediction(window, current, own_se, input.confidence);
+    let main = prediction(window, current, own_se);
     let (p, tested, evidence_change) = match &minimums {
         Some((history, current_evidence)) => {
-            let evidence = prediction(&history[start..], *current_evidence, None, input.confidence);
+            let evidence = prediction(&history[start..], *current_evidence, None);
             let stat = if input.current.direction == Direction::HigherIsBetter { Stat::Max } else { Stat::Min };
-            (evidence.p, vec![stat], Some(evidence.change))
+            (evidence.p(), vec![stat], Some(evidence.change))
         }
-        None => (main.p, vec![input.stat], None),
+        None => (main.p(), vec![input.stat], None),
     };
     Some(Judgement {
         test: Test::History,
         centre: main.centre,
         change: main.change,
-        interval: Some(main.interval),
+        interval: Some(main.interval(input.confidence)),
         evidence_change,
         p_value: Some(p),
         within_run_p,
@@ -175,18 +175,62 @@ fn contention_evidence(input: &Input) -> Option<(Vec<f64>, f64)> {
     (values.len() == input.history.len() && values.len() == with_stat).then_some((values, current))
 }
 
+/// A new run against a window's spread; the p-value and the interval are computed on demand
+/// (each costs an incomplete beta function, and a row needs one or the other of each test).
 struct Prediction {
     centre: f64,
     change: f64,
-    interval: (f64, f64),
-    p: f64,
     cv: Option<f64>,
+    /// Standard error of a new run's value, and Student's t with the window's runs − 1 degrees
+    /// of freedom; `None` when the window has no spread.
+    spread: Option<(f64, StudentsT)>,
+    current: f64,
+}
+
+impl Prediction {
+    /// Two-sided p-value of `current` under the window's distribution.
+    fn p(&self) -> f64 {
+        match &self.spread {
+            Some((se, dist)) => 2.0 * dist.sf(((self.current - self.centre) / se).abs()),
+            None => f64::from(u8::from(self.current == self.centre)),
+        }
+    }
+
+    /// Interval of the change at `confidence`.
+    fn interval(&self, confidence: f64) -> (f64, f64) {
+        match &self.spread {
+            Some((se, dist)) => {
+                let half = t_quantile(dist, 0.5 + confidence / 2.0) * se / self.centre.abs().max(f64::MIN_POSITIVE);
+                (self.change - half, self.change + half)
+            }
+            None => (self.change, self.change),
+        }
+    }
+}
+
+/// Student's t quantile at `p`. Every row of a run asks for the same one (the same confidence,
+/// and nearly always the same window length), and inverting the incomplete beta function is a
+/// tenth of evaluating 20,000 rows: the last answer is kept per thread and reused.
+fn t_quantile(dist: &StudentsT, p: f64) -> f64 {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<(f64, f64, f64)> = const { Cell::new((f64::NAN, f64::NAN, f64::NAN)) };
+    }
+    LAST.with(|last| {
+        let (freedom, at, value) = last.get();
+        if freedom == dist.freedom() && at == p {
+            return value;
+        }
+        let value = dist.inverse_cdf(p);
+        last.set((dist.freedom(), p, value));
+        value
+    })
 }
 
 /// `current` against the distribution of `window`'s values around their median: the standard
 /// error of a new observation is `s·√(1 + π/(2n))` (the median's variance is π/2 that of the
 /// mean for normal data), widened by the current run's own standard error.
-fn prediction(window: &[f64], current: f64, own_se: Option<f64>, confidence: f64) -> Prediction {
+fn prediction(window: &[f64], current: f64, own_se: Option<f64>) -> Prediction {
     let n = window.len() as f64;
     let centre = median(window);
     let mean = window.iter().sum::<f64>() / n;
@@ -194,15 +238,9 @@ fn prediction(window: &[f64], current: f64, own_se: Option<f64>, confidence: f64
     let se = (sd.powi(2) * (1.0 + std::f64::consts::PI / (2.0 * n)) + own_se.unwrap_or(0.0).powi(2)).sqrt();
     let change = relative_change(centre, current);
     let cv = (centre != 0.0).then(|| sd / centre.abs());
-    if se == 0.0 || !se.is_finite() {
-        let p = if current == centre { 1.0 } else { 0.0 };
-        return Prediction { centre, change, interval: (change, change), p, cv };
-    }
-    let dist = StudentsT::new(0.0, 1.0, n - 1.0).expect("n ≥ 3 gives positive degrees of freedom");
-    let t = (current - centre) / se;
-    let p = 2.0 * dist.sf(t.abs());
-    let half = dist.inverse_cdf(0.5 + confidence / 2.0) * se / centre.abs().max(f64::MIN_POSITIVE);
-    Prediction { centre, change, interval: (change - half, change + half), p, cv }
+    let spread = (se != 0.0 && se.is_finite())
+        .then(|| (se, StudentsT::new(0.0, 1.0, n - 1.0).expect("n ≥ 3 gives positive degrees of freedom")));
+    Prediction { centre, change, cv, spread, current }
 }
 
 /// The standard error of the current run's estimate of `stat`, where the run says it: the mean
@@ -379,11 +417,11 @@ mod tests {
         // window 98, 99, 100, 101, 102 (median 100, sd 1.5811): se = sd·√(1 + π/10);
         // t = 5/se; scipy: 2·t.sf(t, 4).
         let window = [98.0, 99.0, 100.0, 101.0, 102.0];
-        let got = prediction(&window, 105.0, None, 0.99);
+        let got = prediction(&window, 105.0, None);
         let se = 1.581_138_830_084_189_8 * (1.0 + std::f64::consts::PI / 10.0f64).sqrt();
         let t = 5.0 / se;
         let dist = StudentsT::new(0.0, 1.0, 4.0).unwrap();
-        assert!((got.p - 2.0 * dist.sf(t)).abs() < 1e-12);
+        assert!((got.p() - 2.0 * dist.sf(t)).abs() < 1e-12);
         // Reference from scipy: 2*t.sf(2.5, 4) = 0.06676654481198814.
         assert!((2.0 * dist.sf(2.5) - 0.066_766_544_811_988_14).abs() < 1e-9);
         // scipy: t.ppf(0.995, 4) = 4.604094871349992
