@@ -107,14 +107,33 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Reads a whole file as text, with the error naming the file. UTF-8 with or without a BOM,
 /// and UTF-16 with a BOM (what Windows PowerShell's `>` writes), are accepted.
 pub fn read_text(path: &std::path::Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    decode_text(path, read_bytes(path)?)
+}
+
+/// A file's bytes, refusing one over [`crate::limits::FILE_SIZE`] before reading it (a stream
+/// that is not a regular file is cut at the limit and refused the same way).
+pub fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = crate::limits::FILE_SIZE;
+    let failed = |e: std::io::Error| {
         if path.is_dir() {
             Error::input(path, Place::Whole, "is a folder; expected a file (or a glob such as `dir/**/*.json`)")
         } else {
             Error::io(path, "cannot read", e)
         }
-    })?;
-    decode_text(path, bytes)
+    };
+    let too_big = |size: u64| Error::input(path, Place::Whole, limit.exceeded(&format!("the file is {size} bytes")));
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let size = file.metadata().map_err(failed)?.len();
+    if size > limit.value() {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit.value() + 1).read_to_end(&mut bytes).map_err(failed)?;
+    if bytes.len() as u64 > limit.value() {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Bytes to text: strips a UTF-8 BOM, decodes UTF-16 LE/BE after their BOM, else UTF-8.
@@ -168,7 +187,13 @@ pub fn from_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, text: &
             None => (json_path, ""),
         };
         let inner = e.into_inner();
-        let message = if inner.is_eof() {
+        let message = if inner.to_string().starts_with("recursion limit exceeded") {
+            crate::limits::JSON_DEPTH.exceeded(&format!(
+                "nested too deep at line {} column {}",
+                inner.line(),
+                inner.column()
+            ))
+        } else if inner.is_eof() {
             format!("the JSON ends too early (truncated file?) at line {}", inner.line())
         } else {
             format!(

@@ -18,6 +18,7 @@ pub mod github;
 pub mod globs;
 pub mod ingest;
 pub mod init;
+pub mod limits;
 pub mod model;
 pub mod noise;
 pub mod outcome;

@@ -122,6 +122,11 @@ pub fn gather_names(inputs: &Inputs) -> Result<Vec<Metric>> {
 /// Results and sizes as one sorted list; a name that is both is an error, and every budget
 /// must fit the metrics it matches.
 fn combine(inputs: &Inputs, mut metrics: Vec<Metric>, sizes: Vec<Metric>) -> Result<Vec<Metric>> {
+    let limit = crate::limits::METRICS;
+    let count = (metrics.len() + sizes.len()) as u64;
+    if count > limit.value() {
+        return Err(Error::Usage(limit.exceeded(&format!("the result files and bundles hold {count} metrics"))));
+    }
     let result_names: std::collections::HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
     if let Some(clash) = sizes.iter().find(|s| result_names.contains(s.name.as_str())) {
         return Err(Error::Usage(format!(

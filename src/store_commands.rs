@@ -138,7 +138,7 @@ fn export(args: &ExportArgs) -> Result<i32> {
 fn runs_from(source: &str) -> Result<BTreeMap<String, Vec<StoredRun>>> {
     let path = std::path::Path::new(source);
     if !source.starts_with("github:") && path.is_file() {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+        let bytes = crate::error::read_bytes(path)?;
         let peek = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
         if peek == Some(b'{') {
             let text = crate::error::decode_text(path, bytes)?;

@@ -57,6 +57,14 @@ impl FileStore {
     }
 
     fn load(&self) -> Result<Option<MemoryFiles>> {
+        let limit = crate::limits::FILE_SIZE;
+        if let Some(size) = std::fs::metadata(&self.path).ok().map(|m| m.len()).filter(|s| *s > limit.value()) {
+            return Err(Error::input(
+                &self.path,
+                Place::Whole,
+                limit.exceeded(&format!("the baseline is {size} bytes")),
+            ));
+        }
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -407,6 +407,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Budgets> {
         ));
     }
     let raw: RawFile = serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))?;
+    let limit = crate::limits::BUDGETS;
+    if raw.budgets.len() as u64 > limit.value() {
+        return Err(fail(0, None, limit.exceeded(&format!("`budgets:` lists {}", raw.budgets.len()))));
+    }
     let lines = sequence_item_lines(text, "budgets");
     let mut problems = Vec::new();
 

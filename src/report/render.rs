@@ -76,6 +76,7 @@ impl Renderer {
 
     fn render(&self, name: &str, context: Value, file: Option<&Path>) -> Result<String> {
         let template = self.env.get_template(name).map_err(|e| template_error(e, file))?;
+        WRITTEN.with(|w| w.set(0));
         template.render(context).map_err(|e| template_error(e, file))
     }
 }
@@ -86,14 +87,34 @@ fn user_name(path: &Path) -> String {
     format!("user/{}", path.display())
 }
 
-/// Auto-escaping for `.html` templates through our own HTML escape, which also shows control
-/// characters and bidi overrides as escapes (minijinja's leaves a terminal's ESC or a U+202E
-/// that reverses the text after it in the page); everything else as minijinja does it.
+thread_local! {
+    /// Bytes the current render has written through expressions (reset per render).
+    static WRITTEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Every template's output goes through here: its size is bounded, and `.html` templates are
+/// escaped by our own HTML escape, which also shows control characters and bidi overrides as
+/// escapes (minijinja's leaves a terminal's ESC or a U+202E that reverses the text after it in
+/// the page); everything else is written as minijinja does it.
 fn html_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
+    // The output's size, bounded ([`crate::limits::TEMPLATE_OUTPUT`]): counted per expression
+    // written (literal text between them is bounded by the template's own size times its fuel).
+    let limit = crate::limits::TEMPLATE_OUTPUT;
+    let written = WRITTEN.with(|w| {
+        let total = w.get() + value.as_str().map_or(16, str::len) as u64;
+        w.set(total);
+        total
+    });
+    if written > limit.value() {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            limit.exceeded(&format!("the rendered output passed {written} bytes")),
+        ));
+    }
     match (state.auto_escape(), value.as_str()) {
         (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
             out.write_str(&escape::html(text)).map_err(minijinja::Error::from)

@@ -1,0 +1,92 @@
+//! Every resource limit (src/limits.rs, issue 20) is hit here through the binary, with the
+//! limit lowered by its environment variable so the test stays small: exit 2, one message that
+//! names the limit and how to raise it, and no half-written report.
+
+mod common;
+
+use common::{budgetgate, s, write};
+
+const BUDGETS: &str = "version: 1\ndefaults:\n  regression: 10%\n";
+
+/// Runs `check` with `env` set, expecting exit 2 and a message naming `limit` and `variable`.
+fn refused(dir: &std::path::Path, env: (&str, &str), args: &[&str], limit: &str) -> String {
+    let report = dir.join("report.json");
+    let out =
+        budgetgate().env(env.0, env.1).arg("check").args(args).args(["--report-json", s(&report)]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(limit), "names the limit {limit}: {stderr}");
+    if !env.0.is_empty() {
+        assert!(stderr.contains(env.0), "says how to raise it: {stderr}");
+    }
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "one error: {stderr}");
+    assert!(!report.exists(), "no report written");
+    stderr
+}
+
+#[test]
+fn a_result_file_over_max_file_size_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", BUDGETS);
+    let args = ["--budgets", s(&budgets), "--results", "fixtures/hyperfine/sleep_20ms.json"];
+    let text = refused(dir.path(), ("BUDGETGATE_MAX_FILE_SIZE", "100"), &args, "max-file-size");
+    assert!(text.contains("sleep_20ms.json"), "names the file: {text}");
+    // Raised, the same file is read.
+    budgetgate().env("BUDGETGATE_MAX_FILE_SIZE", "100000000").arg("check").args(args).assert().code(0);
+}
+
+#[test]
+fn json_nested_past_max_json_depth_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", BUDGETS);
+    let deep = format!("{}1{}", "{\"a\": ".repeat(5000), "}".repeat(5000));
+    let file = write(dir.path(), "deep.json", &deep);
+    let text = refused(
+        dir.path(),
+        ("", ""),
+        &["--budgets", s(&budgets), "--results", &format!("julia:{}", s(&file))],
+        "max-json-depth",
+    );
+    assert!(text.contains("deep.json"), "{text}");
+}
+
+#[test]
+fn more_metrics_than_max_metrics_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", BUDGETS);
+    let args = ["--budgets", s(&budgets), "--results", "fixtures/criterion/baseline/**/new/estimates.json"];
+    refused(dir.path(), ("BUDGETGATE_MAX_METRICS", "2"), &args, "max-metrics");
+}
+
+#[test]
+fn more_budgets_than_max_budgets_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(
+        dir.path(),
+        "b.yaml",
+        "version: 1\nbudgets:\n  - metric: a\n    max: 1ms\n  - metric: b\n    max: 1ms\n  - metric: c\n    max: 1ms\n",
+    );
+    let args = ["--budgets", s(&budgets), "--results", "fixtures/hyperfine/sleep_20ms.json"];
+    refused(dir.path(), ("BUDGETGATE_MAX_BUDGETS", "2"), &args, "max-budgets");
+}
+
+#[test]
+fn a_template_writing_past_max_template_output_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", BUDGETS);
+    let template = write(dir.path(), "t.md.j2", "{% for i in range(100000) %}{{ headline }}{% endfor %}");
+    let md = dir.path().join("r.md");
+    let args = [
+        "--budgets",
+        s(&budgets),
+        "--results",
+        "fixtures/hyperfine/sleep_20ms.json",
+        "--template",
+        s(&template),
+        "--report-md",
+        s(&md),
+    ];
+    let text = refused(dir.path(), ("BUDGETGATE_MAX_TEMPLATE_OUTPUT", "10000"), &args, "max-template-output");
+    assert!(text.contains("t.md.j2"), "blames the template: {text}");
+    assert!(!md.exists());
+}
