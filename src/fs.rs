@@ -92,7 +92,11 @@ fn write_new(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
         // The kernel applies the umask to this, as for any file a tool creates.
         options.mode(0o666);
     }
-    let mut file = options.open(temp).map_err(|e| Error::io(parent_dir(temp), "cannot create a temporary file", e))?;
+    // The message names the file the user asked for, not only its folder (a read-only
+    // workspace once read "error: .: cannot create a temporary file").
+    let mut file = options
+        .open(temp)
+        .map_err(|e| Error::io(target, "cannot write (no temporary file can be made beside it)", e))?;
     if let Ok(existing) = std::fs::metadata(target) {
         file.set_permissions(existing.permissions())
             .map_err(|e| Error::io(target, "cannot keep the file's mode", e))?;

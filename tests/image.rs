@@ -10,9 +10,9 @@
 mod common;
 
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use common::fake_github::FakeGitHub;
+use common::fake_github::{FakeGitHub, Fault};
 use common::root;
 
 const REPO: &str = "octo-org/app";
@@ -36,78 +36,109 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// A pull request job for the image: a workspace a checkout + benchmark step would leave
+/// (budgets, 2x slower criterion results, a baseline of the normal ones) and the runner's files.
+struct PrJob {
+    fake: FakeGitHub,
+    workspace: tempfile::TempDir,
+    runner: tempfile::TempDir,
+}
+
+impl PrJob {
+    fn new() -> PrJob {
+        let fake = FakeGitHub::start("");
+        let workspace = tempfile::tempdir().unwrap();
+        let ws = workspace.path();
+        std::fs::create_dir_all(ws.join("target/criterion")).unwrap();
+        copy_dir(&root().join("fixtures/criterion/slower"), &ws.join("target/criterion"));
+        std::fs::write(
+            ws.join("budgets.yaml"),
+            "version: 1\nresults:\n  - path: target/criterion/**/new/estimates.json\ndefaults:\n  regression: 50%\n",
+        )
+        .unwrap();
+        common::budgetgate()
+            .args(["check", "--budgets", ws.join("budgets.yaml").to_str().unwrap()])
+            .args(["--results", "fixtures/criterion/baseline/**/new/estimates.json"])
+            .args(["--save-baseline", ws.join("baseline.json").to_str().unwrap(), "--branch", "main"])
+            .assert()
+            .code(0);
+        let runner = tempfile::tempdir().unwrap();
+        std::fs::copy(root().join("tests/data/pull_request_event.json"), runner.path().join("event.json")).unwrap();
+        std::fs::write(runner.path().join("output.txt"), "").unwrap();
+        std::fs::write(runner.path().join("summary.md"), "").unwrap();
+        PrJob { fake, workspace, runner }
+    }
+
+    /// Runs the image's `action` entry point as the runner would, with `extra` variables
+    /// (which replace the defaults of the same name); the workspace is mounted read-only with
+    /// `read_only_workspace`. Returns the exit code, stdout, stderr and the time it took.
+    fn run(&self, extra: &[&str], read_only_workspace: bool) -> (Option<i32>, String, String, f64) {
+        let image = std::env::var("BUDGETGATE_IMAGE").unwrap_or_else(|_| "budgetgate:local".into());
+        let created = buildah(&["from", "--pull-never", &image]);
+        assert!(created.status.success(), "buildah from: {}", String::from_utf8_lossy(&created.stderr));
+        let container = String::from_utf8(created.stdout).unwrap().trim().to_string();
+        let mut envs = vec![
+            "GITHUB_ACTIONS=true".to_string(),
+            format!("GITHUB_API_URL={}", self.fake.url()),
+            "GITHUB_SERVER_URL=https://github.com".into(),
+            format!("GITHUB_REPOSITORY={REPO}"),
+            "GITHUB_EVENT_NAME=pull_request".into(),
+            "GITHUB_EVENT_PATH=/github/workflow/event.json".into(),
+            "GITHUB_SHA=9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b".into(),
+            "GITHUB_RUN_ID=77".into(),
+            "GITHUB_WORKSPACE=/github/workspace".into(),
+            "GITHUB_OUTPUT=/github/file_commands/output.txt".into(),
+            "GITHUB_STEP_SUMMARY=/github/file_commands/summary.md".into(),
+            "RUNNER_TEMP=/github/file_commands".into(),
+            format!("INPUT_GITHUB-TOKEN={TOKEN}"),
+            "INPUT_BUDGETS=budgets.yaml".into(),
+            "INPUT_BASELINE=baseline.json".into(),
+            "INPUT_COMMENT=changes".into(),
+            "INPUT_STATUS=true".into(),
+            "INPUT_FAIL-ON=error".into(),
+        ];
+        for e in extra {
+            let name = e.split('=').next().unwrap();
+            envs.retain(|v| v.split('=').next() != Some(name));
+            envs.push(e.to_string());
+        }
+        let ro = if read_only_workspace { ":ro" } else { "" };
+        let mut args: Vec<String> =
+            vec!["run".into(), "--isolation".into(), "chroot".into(), "--network".into(), "host".into()];
+        args.extend(["-v".into(), format!("{}:/github/workspace{ro}", self.workspace.path().display())]);
+        args.extend(["-v".into(), format!("{}:/github/workflow", self.runner.path().display())]);
+        args.extend(["-v".into(), format!("{}:/github/file_commands", self.runner.path().display())]);
+        args.extend(["--workingdir".into(), "/github/workspace".into()]);
+        for env in &envs {
+            args.extend(["--env".into(), env.clone()]);
+        }
+        args.extend([container.clone(), "--".into(), "/budgetgate".into(), "action".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let start = Instant::now();
+        let run = buildah(&args);
+        let elapsed = start.elapsed().as_secs_f64();
+        buildah(&["rm", &container]);
+        let stdout = String::from_utf8_lossy(&run.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&run.stderr).to_string();
+        let shown = stdout.replace(&format!("::add-mask::{TOKEN}"), "");
+        assert!(!shown.contains(TOKEN) && !stderr.contains(TOKEN), "the token never shows");
+        (run.status.code(), stdout, stderr, elapsed)
+    }
+
+    fn outputs(&self) -> String {
+        std::fs::read_to_string(self.runner.path().join("output.txt")).unwrap()
+    }
+}
+
 #[test]
 #[ignore = "needs buildah and the image from scripts/build-image.sh; .ci/run runs it"]
 fn the_shipped_image_gates_a_pull_request() {
-    let image = std::env::var("BUDGETGATE_IMAGE").unwrap_or_else(|_| "budgetgate:local".into());
-    let fake = FakeGitHub::start("");
+    let job = PrJob::new();
+    let (code, stdout, stderr, elapsed) = job.run(&[], false);
+    println!("container start to verdict: {elapsed:.2} s");
 
-    // The workspace a checkout + benchmark step would leave: budgets, results, the baseline.
-    let workspace = tempfile::tempdir().unwrap();
-    let ws = workspace.path();
-    std::fs::create_dir_all(ws.join("target/criterion")).unwrap();
-    copy_dir(&root().join("fixtures/criterion/slower"), &ws.join("target/criterion"));
-    std::fs::write(
-        ws.join("budgets.yaml"),
-        "version: 1\nresults:\n  - path: target/criterion/**/new/estimates.json\ndefaults:\n  regression: 50%\n",
-    )
-    .unwrap();
-    let baseline = ws.join("baseline.json");
-    common::budgetgate()
-        .args(["check", "--budgets", ws.join("budgets.yaml").to_str().unwrap()])
-        .args(["--results", "fixtures/criterion/baseline/**/new/estimates.json"])
-        .args(["--save-baseline", baseline.to_str().unwrap(), "--branch", "main"])
-        .assert()
-        .code(0);
-    let runner = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("tests/data/pull_request_event.json"), runner.path().join("event.json")).unwrap();
-    std::fs::write(runner.path().join("output.txt"), "").unwrap();
-    std::fs::write(runner.path().join("summary.md"), "").unwrap();
-
-    let created = buildah(&["from", "--pull-never", &image]);
-    assert!(created.status.success(), "buildah from: {}", String::from_utf8_lossy(&created.stderr));
-    let container = String::from_utf8(created.stdout).unwrap().trim().to_string();
-
-    let envs = [
-        "GITHUB_ACTIONS=true".to_string(),
-        format!("GITHUB_API_URL={}", fake.url()),
-        "GITHUB_SERVER_URL=https://github.com".into(),
-        format!("GITHUB_REPOSITORY={REPO}"),
-        "GITHUB_EVENT_NAME=pull_request".into(),
-        "GITHUB_EVENT_PATH=/github/workflow/event.json".into(),
-        "GITHUB_SHA=9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b".into(),
-        "GITHUB_RUN_ID=77".into(),
-        "GITHUB_WORKSPACE=/github/workspace".into(),
-        "GITHUB_OUTPUT=/github/file_commands/output.txt".into(),
-        "GITHUB_STEP_SUMMARY=/github/file_commands/summary.md".into(),
-        "RUNNER_TEMP=/github/file_commands".into(),
-        format!("INPUT_GITHUB-TOKEN={TOKEN}"),
-        "INPUT_BUDGETS=budgets.yaml".into(),
-        "INPUT_BASELINE=baseline.json".into(),
-        "INPUT_COMMENT=changes".into(),
-        "INPUT_STATUS=true".into(),
-        "INPUT_FAIL-ON=error".into(),
-    ];
-    let mut args: Vec<String> =
-        vec!["run".into(), "--isolation".into(), "chroot".into(), "--network".into(), "host".into()];
-    args.extend(["-v".into(), format!("{}:/github/workspace", ws.display())]);
-    args.extend(["-v".into(), format!("{}:/github/workflow", runner.path().display())]);
-    args.extend(["-v".into(), format!("{}:/github/file_commands", runner.path().display())]);
-    args.extend(["--workingdir".into(), "/github/workspace".into()]);
-    for env in &envs {
-        args.extend(["--env".into(), env.clone()]);
-    }
-    args.extend([container.clone(), "--".into(), "/budgetgate".into(), "action".into()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let start = Instant::now();
-    let run = buildah(&args);
-    let elapsed = start.elapsed();
-    buildah(&["rm", &container]);
-    let stdout = String::from_utf8_lossy(&run.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&run.stderr).to_string();
-    println!("container start to verdict: {:.2} s", elapsed.as_secs_f64());
-
-    assert_eq!(run.status.code(), Some(1), "exit with the verdict's code:\n{stdout}\n{stderr}");
+    assert_eq!(code, Some(1), "exit with the verdict's code:\n{stdout}\n{stderr}");
+    let fake = &job.fake;
     assert_eq!(fake.violations(), Vec::<String>::new());
     let comments = fake.comments(REPO, 42);
     assert_eq!(comments.len(), 1, "{stdout}\n{stderr}");
@@ -115,15 +146,57 @@ fn the_shipped_image_gates_a_pull_request() {
     let statuses = fake.statuses(REPO, HEAD_SHA);
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0]["state"], "failure");
-    let outputs = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
+    let outputs = job.outputs();
     // The report is in the workspace, and the output names it as the runner's later steps see it.
     assert!(
         outputs.contains("verdict=fail\n") && outputs.contains("report-json=budgetgate-report.json\n"),
         "{outputs}"
     );
-    assert!(ws.join("budgetgate-report.json").exists());
-    let shown = stdout.replace(&format!("::add-mask::{TOKEN}"), "");
-    assert!(!shown.contains(TOKEN) && !stderr.contains(TOKEN), "the token never shows");
+    assert!(job.workspace.path().join("budgetgate-report.json").exists());
+}
+
+/// The image under faults (issue 20): a flapping, slow and rate-limiting API, a read-only
+/// workspace, a missing event file and a huge event payload. The verdict and exit code stay
+/// right, nothing is posted twice, and nothing hangs past the configured bound.
+#[test]
+#[ignore = "needs buildah and the image from scripts/build-image.sh; .ci/run runs it"]
+fn the_shipped_image_under_faults() {
+    // Flapping (502s), rate-limited (403 secondary limit with retry-after) and slow (a comment
+    // POST that GitHub stores but answers after the 3-second request timeout).
+    let job = PrJob::new();
+    job.fake.inject("GET", r"/issues/42/comments$", 2, Fault::Status(502));
+    job.fake.inject("POST", r"/issues/42/comments$", 1, Fault::DelayAfterApply(Duration::from_secs(6)));
+    job.fake.inject("POST", r"/statuses/", 1, Fault::SecondaryRateLimit { retry_after_secs: 1 });
+    let (code, stdout, stderr, elapsed) = job.run(&["INPUT_GITHUB-TIMEOUT=3"], false);
+    println!("faulty API: {elapsed:.2} s");
+    assert_eq!(code, Some(1), "the verdict stands:\n{stdout}\n{stderr}");
+    assert_eq!(job.fake.comments(REPO, 42).len(), 1, "the slow POST was not repeated: {stderr}");
+    assert_eq!(job.fake.statuses(REPO, HEAD_SHA).last().unwrap()["state"], "failure");
+    assert!(elapsed < 120.0, "bounded: {elapsed} s");
+
+    // A read-only workspace: the report cannot be written. That is an error the job shows
+    // (exit 2, the file named), not a silent pass, and the status says error.
+    let job = PrJob::new();
+    let (code, _, stderr, _) = job.run(&[], true);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("budgetgate-report.json"), "names the file it could not write: {stderr}");
+    assert_eq!(job.fake.statuses(REPO, HEAD_SHA).last().unwrap()["state"], "error");
+
+    // The event file is missing: one clear error, exit 2.
+    let job = PrJob::new();
+    let (code, _, stderr, _) = job.run(&["GITHUB_EVENT_PATH=/github/workflow/missing.json"], false);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("missing.json") && stderr.contains("does not exist"), "{stderr}");
+
+    // A huge event payload (a 40 MB PR body): read, and the verdict is the same.
+    let job = PrJob::new();
+    let mut event: serde_json::Value = common::read_json(&job.runner.path().join("event.json"));
+    event["pull_request"]["body"] = serde_json::Value::String("x".repeat(40 << 20));
+    std::fs::write(job.runner.path().join("event.json"), event.to_string()).unwrap();
+    let (code, stdout, stderr, elapsed) = job.run(&[], false);
+    println!("40 MB event payload: {elapsed:.2} s");
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert_eq!(job.fake.comments(REPO, 42).len(), 1);
 }
 
 /// The shipped image keeps history on a data branch: a push saves through GitHub's Git data

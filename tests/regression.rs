@@ -489,3 +489,19 @@ fn tail_percentiles_say_how_few_samples_they_rest_on() {
         .code(0)
         .stdout(predicate::str::contains("p99 of 20 samples"));
 }
+
+/// A report in a folder the job cannot write (a read-only workspace in the image) said
+/// "error: .: cannot create a temporary file": the message must name the report.
+#[test]
+fn a_report_that_cannot_be_written_names_the_report_not_only_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", "version: 1\n");
+    // A folder nobody can create files in, even root (tests may run as root, where a
+    // read-only mode bit does not stop anything): procfs.
+    let target = Path::new("/proc/self/budgetgate-report.json");
+    budgetgate()
+        .args(["check", "--budgets", s(&budgets), "--results", SLEEP, "--report-json", s(target)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/proc/self/budgetgate-report.json: cannot write"));
+}
