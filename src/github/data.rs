@@ -51,7 +51,7 @@ fn unexpected(what: &str) -> ApiError {
 const PARALLEL_READS: usize = 8;
 
 /// A blob answer's bytes, checked against its stated size.
-fn decode_blob(sha: &str, blob: &Value) -> Result<Vec<u8>, ApiError> {
+pub fn decode_blob(sha: &str, blob: &Value) -> Result<Vec<u8>, ApiError> {
     let content = blob["content"].as_str().ok_or_else(|| unexpected("a blob without content"))?;
     let bytes = match blob["encoding"].as_str() {
         Some("base64") => {
