@@ -505,3 +505,13 @@ fn a_report_that_cannot_be_written_names_the_report_not_only_its_folder() {
         .code(2)
         .stderr(predicate::str::contains("/proc/self/budgetgate-report.json: cannot write"));
 }
+
+/// Fuzzing (scripts/fuzz.sh, ingest_detect) found an asv console log whose parameter table had
+/// only its top and bottom rules: the header slice ran backwards and budgetgate panicked.
+#[test]
+fn an_asv_table_with_only_two_rules_is_an_error_not_a_panic() {
+    let out = budgetgate().args(["parse", "tests/data/fuzz/asv-table-with-two-rules.txt"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{stderr}");
+}

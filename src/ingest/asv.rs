@@ -198,7 +198,10 @@ impl Format for Asv {
                 return Err(bad("a parameter table without its rules"));
             };
             let spans = spans(lines[*bottom]);
-            let header: Vec<&str> = lines[start + 1..*header_end].iter().copied().filter(|l| !is_rule(l)).collect();
+            // Two rules only (the top one is also the header's end): no header lines (fuzzing
+            // found the slice below reversed there, a panic).
+            let header: Vec<&str> =
+                lines.get(start + 1..*header_end).unwrap_or_default().iter().copied().filter(|l| !is_rule(l)).collect();
             let row_params = match header.iter().find(|l| l.trim_start().starts_with("--")) {
                 Some(top) => top.split_whitespace().take_while(|t| *t == "--").count(),
                 None => spans.len().saturating_sub(1),
