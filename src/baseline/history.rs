@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::stored::{Descriptor, StoredContext, Values};
-use crate::model::{Metric, Run, Stat, StatValues};
+use crate::model::{Run, Stat, StatValues};
 
 /// One stored run's numbers: for metric `k` of its catalog, `masks[k]` (a bit per stat, see
 /// [`StatValues`]), `ns[k]` (samples, when known) and its values at `values[starts[k]..]`.
@@ -75,9 +75,7 @@ impl PackedRun {
     pub fn from_run(run: &Run) -> PackedRun {
         let stored = super::StoredRun::from_run(run, None);
         let catalog: Vec<Descriptor> = stored.metrics.iter().map(|m| m.descriptor.clone()).collect();
-        let context =
-            StoredContext { commit: run.context.commit.clone(), time: run.context.time.clone(), ..Default::default() };
-        let mut packed = PackedRun::with_capacity(context, Arc::new(catalog), stored.metrics.len());
+        let mut packed = PackedRun::with_capacity(stored.context.clone(), Arc::new(catalog), stored.metrics.len());
         for m in &stored.metrics {
             let mask = m.values.stats.keys().fold(0, |mask, s| mask | s.bit());
             packed.push(mask, m.values.stats.values().copied(), m.values.n);
@@ -86,15 +84,10 @@ impl PackedRun {
     }
 }
 
-/// Metrics of `current` keyed by name and measure, as the catalogs are sorted.
-pub fn key(metric: &Metric) -> (&str, Option<&str>) {
-    (metric.name.as_str(), metric.measure.as_deref())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Direction, RunContext};
+    use crate::model::{Direction, Metric, RunContext};
 
     #[test]
     fn a_run_packs_and_unpacks_to_the_same_metrics() {

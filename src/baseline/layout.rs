@@ -189,9 +189,9 @@ pub fn read_runs(files: &dyn Files, entries: &[Entry]) -> Result<Vec<StoredRun>>
     })
 }
 
-/// The runs of `entries` built straight into what the caller needs (a comparison builds the
-/// evaluation's runs without an intermediate copy: 50 runs of 20,000 metrics are a million).
-pub fn read_runs_as<T>(
+/// The runs of `entries` built straight into what the caller needs (a comparison reads them
+/// packed instead: [`read_packed`]).
+fn read_runs_as<T>(
     files: &dyn Files,
     entries: &[Entry],
     build: impl Fn(&Entry, &[Descriptor], Vec<Values>) -> T,
