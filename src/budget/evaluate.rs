@@ -582,11 +582,24 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
 /// The stricter of the budget's absolute bound on the worse side and the regression limit
 /// applied to the baseline's centre.
 fn limit(d: &Draft) -> Option<f64> {
-    let lower_is_better = d.row.direction == Direction::LowerIsBetter;
-    let absolute = d.budget.and_then(|b| if lower_is_better { b.max } else { b.min }).map(|q| q.value);
-    let relative = match (d.regression, d.judgement.as_ref()) {
-        (Some(limit), Some(j)) if j.centre.is_finite() => {
-            Some(if lower_is_better { j.centre + limit * j.centre.abs() } else { j.centre - limit * j.centre.abs() })
+    let centre = d.judgement.as_ref().map(|j| j.centre);
+    worse_limit(d.budget, d.regression, centre, d.row.direction)
+}
+
+/// The value beyond which a metric breaks its budget: the stricter of the budget's bound on the
+/// worse side (`max`, or `min` for higher-is-better) and `regression` applied to `centre`.
+/// Rows and the dashboard draw the same line.
+pub fn worse_limit(
+    budget: Option<&Budget>,
+    regression: Option<f64>,
+    centre: Option<f64>,
+    direction: Direction,
+) -> Option<f64> {
+    let lower_is_better = direction == Direction::LowerIsBetter;
+    let absolute = budget.and_then(|b| if lower_is_better { b.max } else { b.min }).map(|q| q.value);
+    let relative = match (regression, centre) {
+        (Some(limit), Some(c)) if c.is_finite() => {
+            Some(if lower_is_better { c + limit * c.abs() } else { c - limit * c.abs() })
         }
         _ => None,
     };

@@ -11,9 +11,10 @@ use serde::Serialize;
 use super::render::{Renderer, DASHBOARD_HTML};
 use super::svg::{self, Series};
 use crate::baseline::layout::{self, Files};
+use crate::budget::evaluate::worse_limit;
 use crate::budget::{default_stat, Budgets};
 use crate::error::Result;
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Metric, Stat};
 use crate::noise::changepoint;
 
 /// A metric's identity across runs: name and measure.
@@ -96,23 +97,15 @@ fn view(metric: &Metric, runs: &[Option<Metric>], budgets: Option<&Budgets>, bra
     let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
     let values: Vec<f64> = runs.iter().filter_map(|m| m.as_ref()?.stat(stat)).collect();
     let change_points = changepoint::change_points(&values);
-    let lower_is_better = metric.direction == Direction::LowerIsBetter;
-    let absolute = budget.and_then(|b| if lower_is_better { b.max } else { b.min }).map(|q| q.value);
-    // The regression limit as the next run would meet it: around the newest segment's median.
-    let regression = budget.and_then(|b| b.regression).or_else(|| budgets.and_then(|b| b.defaults.regression));
-    let segment = &values[change_points.last().copied().unwrap_or(0)..];
-    let relative = regression.filter(|_| !segment.is_empty()).map(|r| {
-        let centre = crate::noise::median(segment);
-        if lower_is_better {
-            centre + r * centre.abs()
-        } else {
-            centre - r * centre.abs()
-        }
-    });
-    let limit = match (absolute, relative) {
-        (Some(a), Some(r)) => Some(if lower_is_better { a.min(r) } else { a.max(r) }),
-        (a, r) => a.or(r),
+    // The regression limit as the next run would meet it: around the newest segment's median;
+    // the same rule as a row's (a budget's own `regression`, else the defaults').
+    let regression = match budget {
+        Some(b) => b.regression,
+        None => budgets.and_then(|b| b.defaults.regression),
     };
+    let segment = &values[change_points.last().copied().unwrap_or(0)..];
+    let centre = (!segment.is_empty()).then(|| crate::noise::median(segment));
+    let limit = worse_limit(budget, regression, centre, metric.direction);
     let name = match &metric.measure {
         Some(m) => format!("{} [{m}]", metric.name),
         None => metric.name.clone(),
