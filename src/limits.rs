@@ -41,8 +41,14 @@ pub const TEMPLATE_OUTPUT: Limit = Limit {
     unit: "bytes",
 };
 
+/// Deepest expression of a user template: minijinja 3.1 bounds nested brackets and blocks
+/// (150), but not chains — `---…1`, `not not …`, `a+a+…`, `x|f|f…`, `a.b.c…` — which it
+/// parses, compiles and drops recursively: 5,000 links overflowed the stack and aborted the
+/// process. Fixed at minijinja's own bracket bound; raising it would bring the crash back.
+pub const TEMPLATE_DEPTH: Limit = Limit { name: "max-template-depth", variable: "", default: 150, unit: "levels" };
+
 /// Every limit, for the README's table and its test.
-pub const ALL: [Limit; 5] = [FILE_SIZE, JSON_DEPTH, METRICS, BUDGETS, TEMPLATE_OUTPUT];
+pub const ALL: [Limit; 6] = [FILE_SIZE, JSON_DEPTH, METRICS, BUDGETS, TEMPLATE_OUTPUT, TEMPLATE_DEPTH];
 
 impl Limit {
     /// The limit in force: the variable's value when set to a positive number, else the default.
@@ -65,7 +71,7 @@ impl Limit {
     /// BUDGETGATE_MAX_FILE_SIZE=N" — the end of an error message about `what`.
     pub fn exceeded(&self, what: &str) -> String {
         let raise = match self.variable {
-            "" => "it cannot be raised: no real input nests this deep".to_string(),
+            "" => "it cannot be raised: no real input nests this deep, and more would overflow the stack".to_string(),
             variable => format!("raise it with the environment variable {variable}=N if this input is real"),
         };
         format!("{what}, over the limit {} ({} {}); {raise}", self.name, self.value(), self.unit)

@@ -214,7 +214,7 @@ fn the_shipped_image_saves_to_a_data_branch_and_compares_with_the_merge_base() {
     std::fs::write(ws.join("budgets.yaml"), "version: 1\ndefaults:\n  regression: 50%\n").unwrap();
     let runner = tempfile::tempdir().unwrap();
     std::fs::write(runner.path().join("output.txt"), "").unwrap();
-    let step = |event: serde_json::Value, event_name: &str, sha: &str, results: &str, save: bool| {
+    let step = |event: serde_json::Value, event_name: &str, sha: &str, results: &str, save: bool, extra: &[&str]| {
         std::fs::write(runner.path().join("event.json"), event.to_string()).unwrap();
         let _ = std::fs::remove_dir_all(ws.join("target"));
         std::fs::create_dir_all(ws.join("target/criterion")).unwrap();
@@ -242,6 +242,7 @@ fn the_shipped_image_saves_to_a_data_branch_and_compares_with_the_merge_base() {
         if save {
             envs.push("INPUT_SAVE-BASELINE=github:budgetgate-data".into());
         }
+        envs.extend(extra.iter().map(|e| e.to_string()));
         let mut args: Vec<String> =
             vec!["run".into(), "--isolation".into(), "chroot".into(), "--network".into(), "host".into()];
         args.extend(["-v".into(), format!("{}:/github/workspace", ws.display())]);
@@ -252,22 +253,64 @@ fn the_shipped_image_saves_to_a_data_branch_and_compares_with_the_merge_base() {
         }
         args.extend([container.clone(), "--".into(), "/budgetgate".into(), "action".into()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let start = Instant::now();
         let run = buildah(&args);
+        println!(
+            "{event_name} step {}: {:.2} s",
+            if extra.is_empty() { "" } else { "under faults" },
+            start.elapsed().as_secs_f64()
+        );
         buildah(&["rm", &container]);
         run
     };
     let push = serde_json::json!({"after": base, "head_commit": {"timestamp": "2026-11-30T10:00:00Z"},
         "repository": {"default_branch": "main"}});
-    let saved = step(push, "push", &base, "fixtures/criterion/baseline", true);
+    let saved = step(push.clone(), "push", &base, "fixtures/criterion/baseline", true, &[]);
     assert_eq!(saved.status.code(), Some(0), "{}", String::from_utf8_lossy(&saved.stderr));
     assert!(fake.branch_files(REPO, "budgetgate-data").contains_key("branches/main/index.json"));
     let pr = serde_json::json!({"number": 42, "pull_request": {"number": 42,
         "head": {"ref": "feature", "sha": head, "repo": {"full_name": REPO}},
         "base": {"ref": "main", "sha": base, "repo": {"full_name": REPO}}},
         "repository": {"default_branch": "main"}});
-    let compared = step(pr, "pull_request", &head, "fixtures/criterion/slower", false);
+    let compared = step(pr.clone(), "pull_request", &head, "fixtures/criterion/slower", false, &[]);
     let stdout = String::from_utf8_lossy(&compared.stdout);
     assert_eq!(compared.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&compared.stderr));
     assert!(stdout.contains(&format!("compared with main@{}, the merge base", &base[..7])), "{stdout}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+
+    // The data API flapping (502s on the ref), rate-limited (a secondary limit on a blob
+    // write) and slow (a tree write stored but answered after the 3-second timeout): a save
+    // still lands, once, as one more commit on the data branch.
+    let commits_before = fake.branch_log(REPO, "budgetgate-data").len();
+    fake.inject("GET", r"/git/ref/heads/budgetgate-data$", 2, Fault::Status(502));
+    fake.inject("POST", r"/git/blobs$", 1, Fault::SecondaryRateLimit { retry_after_secs: 1 });
+    fake.inject("POST", r"/git/trees$", 1, Fault::DelayAfterApply(Duration::from_secs(5)));
+    let start = Instant::now();
+    let saved = step(push, "push", &base, "fixtures/criterion/baseline", true, &["INPUT_GITHUB-TIMEOUT=3"]);
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(saved.status.code(), Some(0), "{}", String::from_utf8_lossy(&saved.stderr));
+    assert_eq!(fake.branch_log(REPO, "budgetgate-data").len(), commits_before + 1, "one commit per save");
+    assert!(elapsed < 60.0, "bounded: {elapsed} s");
+
+    // Reads flapping and slow: blob reads answer 502 three times, the compare answers late;
+    // the verdict is the same.
+    fake.inject("GET", r"/git/blobs/", 3, Fault::Status(502));
+    fake.inject("GET", r"/compare/", 1, Fault::DelayAfterApply(Duration::from_secs(5)));
+    let compared =
+        step(pr.clone(), "pull_request", &head, "fixtures/criterion/slower", false, &["INPUT_GITHUB-TIMEOUT=3"]);
+    let stdout = String::from_utf8_lossy(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&compared.stderr));
+    assert!(stdout.contains(&format!("compared with main@{}, the merge base", &base[..7])), "{stdout}");
+
+    // The data API down for good (every tree read a 502): never "no baseline, pass" — an
+    // error naming the store, exit 2, within the retry bound.
+    fake.inject("GET", r"/git/trees/", 1000, Fault::Status(502));
+    let start = Instant::now();
+    let down = step(pr, "pull_request", &head, "fixtures/criterion/slower", false, &["INPUT_GITHUB-TIMEOUT=3"]);
+    let elapsed = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(down.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("budgetgate-data") && stderr.contains("502"), "{stderr}");
+    assert!(elapsed < 90.0, "bounded: {elapsed} s");
     assert_eq!(fake.violations(), Vec::<String>::new());
 }

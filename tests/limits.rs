@@ -90,3 +90,39 @@ fn a_template_writing_past_max_template_output_is_stopped() {
     assert!(text.contains("t.md.j2"), "blames the template: {text}");
     assert!(!md.exists());
 }
+
+/// minijinja 3.1 parses, compiles and drops operator chains recursively: this template aborted
+/// the process with a stack overflow (exit 134, no message) before max-template-depth.
+#[test]
+fn template_with_a_100000_deep_operator_chain_overflowed_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", BUDGETS);
+    for (name, chain) in [
+        ("minus.md.j2", format!("ok\n{{{{ {}1 }}}}", "-".repeat(100_000))),
+        ("not.md.j2", format!("ok\n{{{{ {}true }}}}", "not ".repeat(50_000))),
+        ("plus.md.j2", format!("ok\n{{{{ {} }}}}", vec!["1"; 50_000].join("+"))),
+        ("filters.md.j2", format!("ok\n{{{{ 1{} }}}}", "|abs".repeat(50_000))),
+        ("attributes.md.j2", format!("ok\n{{{{ verdict{} }}}}", ".x".repeat(50_000))),
+    ] {
+        let template = write(dir.path(), name, &chain);
+        let args =
+            ["--budgets", s(&budgets), "--results", "fixtures/hyperfine/sleep_20ms.json", "--template", s(&template)];
+        let text = refused(dir.path(), ("", ""), &args, "max-template-depth");
+        assert!(text.contains(&format!("{name}: line 2")), "names the file and line: {text}");
+    }
+    // A deep but legal expression still renders.
+    let fine = write(dir.path(), "fine.md.j2", &format!("{{{{ {} }}}}", vec!["1"; 100].join("+")));
+    let md = dir.path().join("fine.md");
+    let args = [
+        "--budgets",
+        s(&budgets),
+        "--results",
+        "fixtures/hyperfine/sleep_20ms.json",
+        "--template",
+        s(&fine),
+        "--report-md",
+        s(&md),
+    ];
+    budgetgate().arg("check").args(args).assert().code(0);
+    assert_eq!(std::fs::read_to_string(&md).unwrap().trim(), "100");
+}

@@ -1,10 +1,59 @@
-//! Any bytes as an answer of GitHub's Git data API for a blob (the branch store's reads):
-//! JSON, base64 content, a stated size to check.
+//! Any bytes as one of GitHub's answers, through the function that reads it
+//! (`budgetgate::github::answers`): the first byte picks which answer, the rest is its body —
+//! comments and their listing, a check run, refs, commits, trees, blobs, created objects, a
+//! compare, an error body — or, for the last two, response headers (`Link` paging, rate-limit
+//! waits), one `name: value` per line.
 #![no_main]
+use budgetgate::github::answers;
 use libfuzzer_sys::fuzz_target;
 
+fn headers(text: &str) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else { continue };
+        let (Ok(name), Ok(value)) =
+            (http::HeaderName::from_bytes(name.trim().as_bytes()), http::HeaderValue::from_str(value.trim()))
+        else {
+            continue;
+        };
+        map.append(name, value);
+    }
+    map
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return };
-    let _ = budgetgate::github::data::decode_blob("0123456789abcdef0123456789abcdef01234567", &value);
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let text = String::from_utf8_lossy(rest);
+    match pick % 12 {
+        10 => {
+            let _ = answers::next_link(&headers(&text));
+            return;
+        }
+        11 => {
+            let map = headers(&text);
+            let message = answers::error_message(&text);
+            for status in [403, 429] {
+                let _ = answers::rate_limit_wait(status, &map, &message, 1_700_000_000);
+                let _ = answers::rate_limit_wait(status, &map, &message, u64::MAX);
+            }
+            return;
+        }
+        9 => {
+            let _ = answers::error_message(&text);
+            return;
+        }
+        _ => {}
+    }
+    let Ok(value) = answers::json(200, &text) else { return };
+    match pick % 12 {
+        0 => drop(answers::comment(&value)),
+        1 => drop(answers::comment_page(&value)),
+        2 => drop(answers::check_run_id(&value)),
+        3 => drop(answers::ref_commit(&value)),
+        4 => drop(answers::commit_tree(&value)),
+        5 => drop(answers::tree(&value)),
+        6 => drop(answers::blob("0123456789abcdef0123456789abcdef01234567", &value)),
+        7 => drop(answers::created_sha(&value, "a new blob")),
+        _ => drop(answers::merge_base(&value)),
+    }
 });

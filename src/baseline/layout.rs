@@ -264,9 +264,9 @@ pub fn record(files: &dyn Files, branch: &str, run: &StoredRun, keep: usize) -> 
     if !files.exists(&catalog_path)? {
         changes.insert(catalog_path.clone(), Some(catalog));
     }
-    let seq = index.next_seq;
-    index.next_seq += 1;
-    let file = format!("{dir}/runs/{:04}/{seq:06}.bgr", seq / SHARD);
+    let index_path = format!("{dir}/index.json");
+    let (seq, file) = next_run_file(files, &dir, &index)?;
+    index.next_seq = seq + 1;
     changes.insert(file.clone(), Some(encode_values(run)));
     let mut dropped = Vec::new();
     if let Some(commit) = &run.context.commit {
@@ -287,8 +287,27 @@ pub fn record(files: &dyn Files, branch: &str, run: &StoredRun, keep: usize) -> 
     for entry in dropped {
         changes.insert(entry.file, None);
     }
-    changes.insert(format!("{dir}/index.json"), Some(pretty(&index)));
+    changes.insert(index_path, Some(pretty(&index)));
     Ok(changes)
+}
+
+/// The sequence number and file of the run a save adds: after every stored run, whatever the
+/// index's `next_seq` says, so a damaged or hand-edited index can never make a save overwrite
+/// a stored run (at `next_seq` u64::MAX the count wrapped to 0 and run 0's file was replaced).
+fn next_run_file(files: &dyn Files, dir: &str, index: &Index) -> Result<(u64, String)> {
+    let index_path = format!("{dir}/index.json");
+    let after_stored = index.runs.iter().map(|e| e.seq.checked_add(1)).max().unwrap_or(Some(0));
+    let refuse = |what: &str| Error::input(files.name(&index_path), Place::JsonPath("next_seq".into()), what);
+    let seq = after_stored.map(|after| after.max(index.next_seq)).filter(|seq| *seq < u64::MAX).ok_or_else(|| {
+        refuse("a sequence number below 18446744073709551615 (the index has used them all: it is damaged)")
+    })?;
+    let file = format!("{dir}/runs/{:04}/{seq:06}.bgr", seq / SHARD);
+    if index.runs.iter().any(|e| e.file == file) {
+        return Err(refuse(&format!(
+            "a new run file, but {file} is already listed for another run (the index is damaged)"
+        )));
+    }
+    Ok((seq, file))
 }
 
 /// The changes that keep only the newest `keep` runs of every branch (`baseline prune`).
@@ -607,6 +626,35 @@ mod tests {
         let index = read_index(&files, "main").unwrap().unwrap();
         let commits: Vec<_> = index.runs.iter().map(|e| e.context.commit.clone().unwrap()).collect();
         assert_eq!(commits, ["c2", "c4", "c3"]);
+    }
+
+    #[test]
+    fn an_index_at_the_largest_sequence_number_is_refused_not_wrapped() {
+        let mut files = store();
+        files.apply(record(&files, "main", &run("c0", 2), 5).unwrap());
+        let path = "branches/main/index.json".to_string();
+        let mut index = read_index(&files, "main").unwrap().unwrap();
+        index.next_seq = u64::MAX;
+        files.files.insert(path.clone(), pretty(&index));
+        let err = record(&files, "main", &run("c1", 2), 5).unwrap_err().to_string();
+        assert!(err.contains(&path) && err.contains("next_seq") && err.contains("damaged"), "{err}");
+    }
+
+    #[test]
+    fn an_index_whose_next_seq_went_back_never_overwrites_a_stored_run() {
+        let mut files = store();
+        files.apply(record(&files, "main", &run("c0", 2), 5).unwrap());
+        files.apply(record(&files, "main", &run("c1", 2), 5).unwrap());
+        let mut index = read_index(&files, "main").unwrap().unwrap();
+        index.next_seq = 0;
+        files.files.insert("branches/main/index.json".into(), pretty(&index));
+        let changes = record(&files, "main", &run("c2", 2), 5).unwrap();
+        for entry in &index.runs {
+            assert!(!changes.contains_key(&entry.file), "{} rewritten", entry.file);
+        }
+        files.apply(changes);
+        let index = read_index(&files, "main").unwrap().unwrap();
+        assert_eq!(read_runs(&files, &index.runs).unwrap().len(), 3);
     }
 
     #[test]

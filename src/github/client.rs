@@ -10,16 +10,11 @@ use http::header::ACCEPT;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::answers;
 pub use super::http::{ApiError, Response, DEFAULT_REQUEST_TIMEOUT};
 use super::retry::{self, Attempt, RetryPolicy};
 
-/// An issue comment as far as we need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comment {
-    pub id: u64,
-    pub body: String,
-    pub html_url: String,
-}
+pub use super::answers::Comment;
 
 /// The calls the gate makes. Paths are relative to the API base.
 pub trait GitHubApi {
@@ -132,11 +127,7 @@ impl Octocrab {
         idempotent: bool,
     ) -> Result<(Value, http::HeaderMap), ApiError> {
         let response = self.call(method, uri, body, idempotent)?;
-        let value = serde_json::from_str(&response.body).map_err(|e| ApiError {
-            status: Some(response.status),
-            message: format!("unexpected response from GitHub ({e})"),
-            uncertain: false,
-        })?;
+        let value = answers::json(response.status, &response.body)?;
         Ok((value, response.headers))
     }
 }
@@ -184,28 +175,6 @@ fn describe_transport(e: &octocrab::Error) -> String {
     text
 }
 
-fn comment_from(value: &Value) -> Result<Comment, ApiError> {
-    let bad = || ApiError {
-        status: None,
-        message: "GitHub answered with a comment without id/body".into(),
-        uncertain: false,
-    };
-    Ok(Comment {
-        id: value["id"].as_u64().ok_or_else(bad)?,
-        body: value["body"].as_str().unwrap_or_default().to_string(),
-        html_url: value["html_url"].as_str().unwrap_or_default().to_string(),
-    })
-}
-
-/// The `rel="next"` URL of a `Link` header.
-fn next_link(headers: &http::HeaderMap) -> Option<String> {
-    let link = headers.get(http::header::LINK)?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        params.contains("rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
-    })
-}
-
 impl GitHubApi for Octocrab {
     fn list_comments(&self, pr: u64) -> Result<Vec<Comment>, ApiError> {
         let mut comments = Vec::new();
@@ -213,10 +182,8 @@ impl GitHubApi for Octocrab {
         // Bounded: 100 pages of 100 is far beyond any real PR, and a Link loop must end.
         for _ in 0..100 {
             let (page, headers) = self.json(http::Method::GET, &uri, None, true)?;
-            for c in page.as_array().into_iter().flatten() {
-                comments.push(comment_from(c)?);
-            }
-            match next_link(&headers) {
+            comments.extend(answers::comment_page(&page)?);
+            match answers::next_link(&headers) {
                 Some(next) => uri = next,
                 None => break,
             }
@@ -228,14 +195,14 @@ impl GitHubApi for Octocrab {
         let request = serde_json::json!({ "body": body });
         let (value, _) =
             self.json(http::Method::POST, &format!("{}/issues/{pr}/comments", self.repo_path), Some(&request), false)?;
-        comment_from(&value)
+        answers::comment(&value)
     }
 
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
         let request = serde_json::json!({ "body": body });
         let (value, _) =
             self.json(http::Method::PATCH, &format!("{}/issues/comments/{id}", self.repo_path), Some(&request), true)?;
-        comment_from(&value)
+        answers::comment(&value)
     }
 
     fn create_status(&self, sha: &str, status: &StatusRequest) -> Result<(), ApiError> {
@@ -247,11 +214,7 @@ impl GitHubApi for Octocrab {
     fn create_check_run(&self, request: &Value) -> Result<u64, ApiError> {
         let (value, _) =
             self.json(http::Method::POST, &format!("{}/check-runs", self.repo_path), Some(request), false)?;
-        value["id"].as_u64().ok_or(ApiError {
-            status: None,
-            message: "GitHub answered with a check run without id".into(),
-            uncertain: false,
-        })
+        answers::check_run_id(&value)
     }
 
     fn update_check_run(&self, id: u64, request: &Value) -> Result<(), ApiError> {
@@ -262,20 +225,6 @@ impl GitHubApi for Octocrab {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_link_is_found_among_the_others() {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(
-            http::header::LINK,
-            "<https://api.github.com/repos/o/r/issues/1/comments?page=3>; rel=\"next\", <https://api.github.com/repos/o/r/issues/1/comments?page=5>; rel=\"last\""
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(next_link(&headers).as_deref(), Some("https://api.github.com/repos/o/r/issues/1/comments?page=3"));
-        headers.insert(http::header::LINK, "<https://x/?page=1>; rel=\"prev\"".parse().unwrap());
-        assert_eq!(next_link(&headers), None);
-    }
 
     #[test]
     fn permission_errors_are_told_from_rate_limits() {

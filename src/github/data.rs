@@ -8,6 +8,7 @@
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::answers;
 use super::client::{ApiError, Octocrab};
 use crate::baseline::branch_store::{GitData, RefUpdate, TreeEntry};
 use crate::baseline::select::MergeBase;
@@ -42,39 +43,9 @@ pub fn connect(ctx: &super::Context, policy: super::retry::RetryPolicy) -> crate
         .map_err(|e| Error::Remote(e.to_string()))
 }
 
-fn unexpected(what: &str) -> ApiError {
-    ApiError { status: None, message: format!("unexpected answer from GitHub: {what}"), uncertain: false }
-}
-
 /// Blob reads in flight at once: enough to hide GitHub's round trips, few enough to stay clear
 /// of its secondary rate limits on concurrent requests.
 const PARALLEL_READS: usize = 8;
-
-/// A blob answer's bytes, checked against its stated size.
-pub fn decode_blob(sha: &str, blob: &Value) -> Result<Vec<u8>, ApiError> {
-    let content = blob["content"].as_str().ok_or_else(|| unexpected("a blob without content"))?;
-    let bytes = match blob["encoding"].as_str() {
-        Some("base64") => {
-            let clean: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(clean)
-                .map_err(|e| unexpected(&format!("a blob whose base64 does not decode ({e})")))?
-        }
-        Some("utf-8") => content.as_bytes().to_vec(),
-        other => return Err(unexpected(&format!("a blob in encoding {other:?}"))),
-    };
-    // A short answer must never pass for the file (CDCgov/ixa#882).
-    match blob["size"].as_u64() {
-        Some(size) if size != bytes.len() as u64 => {
-            Err(unexpected(&format!("blob {sha} is {size} bytes but {} arrived", bytes.len())))
-        }
-        _ => Ok(bytes),
-    }
-}
-
-fn sha_of(value: &Value, what: &str) -> Result<String, ApiError> {
-    value["sha"].as_str().map(str::to_string).ok_or_else(|| unexpected(&format!("{what} without a sha")))
-}
 
 impl Octocrab {
     fn get(&self, path: &str) -> Result<Value, ApiError> {
@@ -103,10 +74,7 @@ impl GitData for Octocrab {
 
     fn get_ref(&self, branch: &str) -> Result<Option<String>, ApiError> {
         match self.get(&format!("git/ref/heads/{}", encode_path(branch))) {
-            Ok(v) => v["object"]["sha"]
-                .as_str()
-                .map(|s| Some(s.to_string()))
-                .ok_or_else(|| unexpected("a ref without object.sha")),
+            Ok(v) => answers::ref_commit(&v).map(Some),
             // The branch does not exist (GitHub says the same of a repository the token cannot
             // see; the store's message says so).
             Err(e) if e.status == Some(404) => Ok(None),
@@ -125,30 +93,15 @@ impl GitData for Octocrab {
     }
 
     fn commit_tree(&self, sha: &str) -> Result<String, ApiError> {
-        let commit = self.get(&format!("git/commits/{sha}"))?;
-        commit["tree"]["sha"].as_str().map(str::to_string).ok_or_else(|| unexpected("a commit without tree.sha"))
+        answers::commit_tree(&self.get(&format!("git/commits/{sha}"))?)
     }
 
     fn tree(&self, sha: &str) -> Result<Vec<TreeEntry>, ApiError> {
-        let tree = self.get(&format!("git/trees/{sha}?recursive=1"))?;
-        if tree["truncated"].as_bool() == Some(true) {
-            return Err(unexpected("the tree listing was truncated (over 100,000 files): prune the store"));
-        }
-        let entries = tree["tree"].as_array().ok_or_else(|| unexpected("a tree without entries"))?;
-        entries
-            .iter()
-            .map(|e| {
-                Ok(TreeEntry {
-                    path: e["path"].as_str().ok_or_else(|| unexpected("a tree entry without path"))?.to_string(),
-                    kind: e["type"].as_str().unwrap_or_default().to_string(),
-                    sha: sha_of(e, "a tree entry")?,
-                })
-            })
-            .collect()
+        answers::tree(&self.get(&format!("git/trees/{sha}?recursive=1"))?)
     }
 
     fn blob(&self, sha: &str) -> Result<Vec<u8>, ApiError> {
-        decode_blob(sha, &self.get(&format!("git/blobs/{sha}"))?)
+        answers::blob(sha, &self.get(&format!("git/blobs/{sha}"))?)
     }
 
     fn blobs(&self, shas: &[String]) -> Result<Vec<Vec<u8>>, ApiError> {
@@ -156,17 +109,16 @@ impl GitData for Octocrab {
         let answers = self.get_many(&uris, PARALLEL_READS)?;
         shas.iter()
             .zip(answers)
-            .map(|(sha, answer)| {
-                let value: Value = serde_json::from_str(&answer.body)
-                    .map_err(|e| unexpected(&format!("blob {sha} is not JSON ({e})")))?;
-                decode_blob(sha, &value)
-            })
+            .map(|(sha, answer)| answers::blob(sha, &answers::json(answer.status, &answer.body)?))
             .collect()
     }
 
     fn create_blob(&self, bytes: &[u8]) -> Result<String, ApiError> {
         let content = base64::engine::general_purpose::STANDARD.encode(bytes);
-        sha_of(&self.post("git/blobs", &json!({ "content": content, "encoding": "base64" }))?, "a new blob")
+        answers::created_sha(
+            &self.post("git/blobs", &json!({ "content": content, "encoding": "base64" }))?,
+            "a new blob",
+        )
     }
 
     fn create_tree(&self, base: Option<&str>, entries: &[(String, Option<String>)]) -> Result<String, ApiError> {
@@ -178,22 +130,19 @@ impl GitData for Octocrab {
         if let Some(base) = base {
             body["base_tree"] = json!(base);
         }
-        sha_of(&self.post("git/trees", &body)?, "a new tree")
+        answers::created_sha(&self.post("git/trees", &body)?, "a new tree")
     }
 
     fn create_commit(&self, message: &str, tree: &str, parents: &[String]) -> Result<String, ApiError> {
         let body = json!({ "message": message, "tree": tree, "parents": parents });
-        sha_of(&self.post("git/commits", &body)?, "a new commit")
+        answers::created_sha(&self.post("git/commits", &body)?, "a new commit")
     }
 
     fn merge_base(&self, base: &str, head: &str) -> Result<Option<MergeBase>, ApiError> {
         // Only the merge base is wanted: one commit and no files per page.
         let path = format!("compare/{}...{}?per_page=1", encode_path(base), encode_path(head));
         match self.get(&path) {
-            Ok(v) => Ok(v["merge_base_commit"]["sha"].as_str().map(|sha| MergeBase {
-                sha: sha.to_string(),
-                time: v["merge_base_commit"]["commit"]["committer"]["date"].as_str().map(str::to_string),
-            })),
+            Ok(v) => Ok(answers::merge_base(&v)),
             Err(e) if e.status == Some(404) => Ok(None),
             Err(e) => Err(e),
         }

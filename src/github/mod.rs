@@ -4,6 +4,7 @@
 //! reported loudly and that is all.
 
 pub mod actions;
+pub mod answers;
 pub mod client;
 pub mod comment;
 pub mod context;

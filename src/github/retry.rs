@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::answers;
 use super::http::{ApiError, Response, DEFAULT_REQUEST_TIMEOUT};
 
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +56,8 @@ where
         let (error, wait) = match outcome {
             Attempt::Answered(r) if (200..300).contains(&r.status) => return Ok(r),
             Attempt::Answered(r) => {
-                let message = error_message(&r);
-                match rate_limit_wait(&r, &message) {
+                let message = answers::error_message(&r.body);
+                match answers::rate_limit_wait(r.status, &r.headers, &message, now()) {
                     // Rate-limited requests were not carried out: repeating is always safe.
                     Some(wait) => (ApiError { status: Some(r.status), message, uncertain: false }, Some(wait)),
                     None if r.status >= 500 => {
@@ -72,7 +73,8 @@ where
             }
         };
         let Some(wait) = wait else { return Err(error) };
-        if tries >= policy.max_attempts || start.elapsed() + wait > policy.total {
+        // Saturating: a `Retry-After` of u64::MAX seconds overflowed this sum and panicked.
+        if tries >= policy.max_attempts || start.elapsed().saturating_add(wait) > policy.total {
             let mut error = error;
             error.message = format!(
                 "{} (gave up after {tries} attempt{}, {:.0} s)",
@@ -93,39 +95,8 @@ fn backoff(policy: &RetryPolicy, tries: u32) -> Duration {
     exp.min(policy.max_delay).mul_f64(0.5 + fastrand::f64() / 2.0)
 }
 
-/// How long GitHub asks us to wait, if this is a rate limit: `Retry-After` seconds, else until
-/// `x-ratelimit-reset` when nothing remains, else a minute for a secondary limit (GitHub's docs).
-fn rate_limit_wait(response: &Response, message: &str) -> Option<Duration> {
-    if response.status != 403 && response.status != 429 {
-        return None;
-    }
-    let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_secs(secs));
-    }
-    if header("x-ratelimit-remaining") == Some("0") {
-        if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok()) {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
-        }
-    }
-    (response.status == 429 || message.to_lowercase().contains("rate limit")).then_some(Duration::from_secs(60))
-}
-
-/// GitHub's `message` plus the messages of its `errors`, or the start of the body.
-fn error_message(response: &Response) -> String {
-    match serde_json::from_str::<serde_json::Value>(&response.body) {
-        Ok(v) if v["message"].is_string() => {
-            let mut text = v["message"].as_str().unwrap_or_default().to_string();
-            for e in v["errors"].as_array().into_iter().flatten() {
-                if let Some(m) = e["message"].as_str().or(e["code"].as_str()) {
-                    text.push_str(&format!("; {m}"));
-                }
-            }
-            text
-        }
-        _ => response.body.chars().take(200).collect::<String>().trim().to_string(),
-    }
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -190,15 +161,14 @@ mod tests {
         let (r, calls) =
             run_script(fast(), false, vec![Attempt::Answered(limited), Attempt::Answered(response(201, &[], "{}"))]);
         assert_eq!((r.unwrap().status, calls), (201, 2));
-        let r = response(429, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1")], "{}");
-        assert_eq!(rate_limit_wait(&r, ""), Some(Duration::from_secs(1)));
-        assert_eq!(
-            rate_limit_wait(
-                &response(403, &[], r#"{"message":"Resource not accessible by integration"}"#),
-                "Resource not accessible by integration"
-            ),
-            None
-        );
+    }
+
+    #[test]
+    fn a_retry_after_of_the_largest_number_gives_up_instead_of_overflowing() {
+        let limited = response(429, &[("retry-after", "18446744073709551615")], "{}");
+        let (r, calls) = run_script(fast(), true, vec![Attempt::Answered(limited)]);
+        assert!(r.unwrap_err().message.contains("gave up after 1 attempt"));
+        assert_eq!(calls, 1);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod bundles;
 pub mod csv;
 pub mod dashboard;
 pub mod html;
+pub mod nesting;
 pub mod render;
 pub mod svg;
 pub mod terminal;

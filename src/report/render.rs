@@ -56,6 +56,11 @@ impl Renderer {
         }
         if let Some(path) = template {
             let source = crate::error::read_text(path)?;
+            let limit = crate::limits::TEMPLATE_DEPTH;
+            if let Some((depth, line)) = super::nesting::too_deep(&source, limit.value() as usize) {
+                let what = format!("an expression nests {depth} levels deep");
+                return Err(Error::input(path, Place::Line { line, column: None }, limit.exceeded(&what)));
+            }
             env.add_template_owned(user_name(path), source).map_err(|e| template_error(e, Some(path)))?;
         }
         Ok(Renderer { env, user: template.map(Path::to_path_buf) })
