@@ -22,6 +22,7 @@ pub mod limits;
 pub mod model;
 pub mod noise;
 pub mod outcome;
+pub mod parallel;
 pub mod plan;
 pub mod report;
 pub mod stats;

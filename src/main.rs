@@ -10,6 +10,11 @@ use budgetgate::github::actions::{annotation, Level};
 use budgetgate::outcome::{EXIT_ERROR, EXIT_PASS};
 use budgetgate::{action, check, escape};
 
+/// The static musl binary we ship allocates through mimalloc (Cargo.toml says why).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -118,8 +118,8 @@ pub struct Evaluation {
 /// that is a mistake in the budgets file, not a verdict.
 pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Evaluation {
     let baseline = comparison.map(|c| BaselineIndex::new(c, metrics));
-    let mut rows = Vec::new();
-    let mut drafts = Vec::new();
+    // Each row to make: a budget (or the defaults) and the metric it applies to.
+    let mut work: Vec<(Option<&Budget>, usize)> = Vec::new();
     let mut unmatched = Vec::new();
     let mut budgeted = vec![false; metrics.len()];
 
@@ -131,7 +131,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             }
             matched = true;
             budgeted[i] = true;
-            drafts.push(draft(budgets, Some(budget), metric, baseline.as_ref().map(|b| (b, i))));
+            work.push((Some(budget), i));
         }
         if !matched {
             unmatched.push(unmatched_budget(budget, metrics));
@@ -140,17 +140,22 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // Parts of a group (a bundle's files) are checked only where a budget names them: the
     // group total carries the default regression check, and a 300-byte file growing by 40
     // bytes must not fail a PR by default. They are all listed in the group's table.
-    for (i, metric) in metrics.iter().enumerate().filter(|(i, m)| !budgeted[*i] && m.part_of.is_none()) {
-        drafts.push(draft(budgets, None, metric, baseline.as_ref().map(|b| (b, i))));
-    }
+    work.extend((0..metrics.len()).filter(|i| !budgeted[*i] && metrics[*i].part_of.is_none()).map(|i| (None, i)));
+    let drafts = crate::parallel::map(work, |(budget, i)| {
+        draft(budgets, budget, &metrics[i], baseline.as_ref().map(|b| (b, i)))
+    });
     // False discoveries controlled across every row that has a calibrated p-value.
     let raw: Vec<f64> = drafts.iter().filter_map(|d| d.judgement.as_ref().and_then(|j| j.p_value)).collect();
     let mut adjusted = crate::noise::fdr::benjamini_hochberg(&raw).into_iter();
     let tested = raw.len();
-    for d in drafts {
-        let p = d.judgement.as_ref().and_then(|j| j.p_value).and_then(|_| adjusted.next());
-        rows.push(decide(budgets, d, p, tested));
-    }
+    let decided: Vec<(Draft, Option<f64>)> = drafts
+        .into_iter()
+        .map(|d| {
+            let p = d.judgement.as_ref().and_then(|j| j.p_value).and_then(|_| adjusted.next());
+            (d, p)
+        })
+        .collect();
+    let mut rows = crate::parallel::map(decided, |(d, p)| decide(budgets, d, p, tested));
     if let Some(index) = &baseline {
         for old in &index.comparison.newest.metrics {
             // A removed file of a bundle is a change in the bundle table, not a missing result.
