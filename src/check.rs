@@ -164,16 +164,16 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("reports always serialize");
-        crate::fs::write_atomically(path, &json)?;
+        crate::fs::write_report(path, &json)?;
     }
     if let Some(path) = &args.report_csv {
-        crate::fs::write_atomically(path, &crate::report::csv::render(&report))?;
+        crate::fs::write_report(path, &crate::report::csv::render(&report))?;
     }
     if let (Some(path), Some(text)) = (&args.report_md, &markdown) {
-        crate::fs::write_atomically(path, text.as_bytes())?;
+        crate::fs::write_report(path, text.as_bytes())?;
     }
     if let (Some(path), Some(text)) = (&args.report_html, &html) {
-        crate::fs::write_atomically(path, text.as_bytes())?;
+        crate::fs::write_report(path, text.as_bytes())?;
     }
     if let Some(spec) = &args.save_baseline {
         let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());

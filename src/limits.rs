@@ -47,8 +47,18 @@ pub const TEMPLATE_OUTPUT: Limit = Limit {
 /// process. Fixed at minijinja's own bracket bound; raising it would bring the crash back.
 pub const TEMPLATE_DEPTH: Limit = Limit { name: "max-template-depth", variable: "", default: 150, unit: "levels" };
 
+/// Work one template render may do (minijinja's fuel: about one unit per instruction it runs):
+/// a loop over a huge range must stop, not hold the runner until the job's timeout. Our own
+/// comment for 20,000 rows uses a few million.
+pub const TEMPLATE_FUEL: Limit = Limit {
+    name: "max-template-fuel",
+    variable: "BUDGETGATE_MAX_TEMPLATE_FUEL",
+    default: 200_000_000,
+    unit: "instructions",
+};
+
 /// Every limit, for the README's table and its test.
-pub const ALL: [Limit; 6] = [FILE_SIZE, JSON_DEPTH, METRICS, BUDGETS, TEMPLATE_OUTPUT, TEMPLATE_DEPTH];
+pub const ALL: [Limit; 7] = [FILE_SIZE, JSON_DEPTH, METRICS, BUDGETS, TEMPLATE_OUTPUT, TEMPLATE_DEPTH, TEMPLATE_FUEL];
 
 impl Limit {
     /// The limit in force: the variable's value when set to a positive number, else the default.

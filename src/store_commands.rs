@@ -45,7 +45,7 @@ pub fn dashboard(args: &DashboardArgs) -> Result<i32> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Error::input(&args.out, Place::Whole, format!("cannot create the folder: {e}")))?;
     let index = args.out.join("index.html");
-    crate::fs::write_atomically(&index, page.as_bytes())?;
+    crate::fs::write_report(&index, page.as_bytes())?;
     stdout::write(&format!("wrote {} ({} bytes)\n", escape::log_text(&index.display().to_string()), page.len()))?;
     Ok(EXIT_PASS)
 }

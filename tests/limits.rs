@@ -70,11 +70,12 @@ fn more_budgets_than_max_budgets_are_refused() {
     refused(dir.path(), ("BUDGETGATE_MAX_BUDGETS", "2"), &args, "max-budgets");
 }
 
-#[test]
-fn a_template_writing_past_max_template_output_is_stopped() {
+/// A template `name` with `text` in a fresh folder, refused with `env` set: exit 2 naming
+/// `limit` and the template, and no Markdown report written.
+fn template_refused(name: &str, text: &str, env: (&str, &str), limit: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let budgets = write(dir.path(), "b.yaml", BUDGETS);
-    let template = write(dir.path(), "t.md.j2", "{% for i in range(100000) %}{{ headline }}{% endfor %}");
+    let template = write(dir.path(), name, text);
     let md = dir.path().join("r.md");
     let args = [
         "--budgets",
@@ -86,9 +87,16 @@ fn a_template_writing_past_max_template_output_is_stopped() {
         "--report-md",
         s(&md),
     ];
-    let text = refused(dir.path(), ("BUDGETGATE_MAX_TEMPLATE_OUTPUT", "10000"), &args, "max-template-output");
-    assert!(text.contains("t.md.j2"), "blames the template: {text}");
+    let message = refused(dir.path(), env, &args, limit);
+    assert!(message.contains(name), "blames the template: {message}");
     assert!(!md.exists());
+    message
+}
+
+#[test]
+fn a_template_writing_past_max_template_output_is_stopped() {
+    let loop_ = "{% for i in range(100000) %}{{ headline }}{% endfor %}";
+    template_refused("t.md.j2", loop_, ("BUDGETGATE_MAX_TEMPLATE_OUTPUT", "10000"), "max-template-output");
 }
 
 /// minijinja 3.1 parses, compiles and drops operator chains recursively: this template aborted
@@ -125,4 +133,10 @@ fn template_with_a_100000_deep_operator_chain_overflowed_the_stack() {
     ];
     budgetgate().arg("check").args(args).assert().code(0);
     assert_eq!(std::fs::read_to_string(&md).unwrap().trim(), "100");
+}
+
+#[test]
+fn a_template_working_past_max_template_fuel_is_stopped() {
+    let busy = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}done";
+    template_refused("busy.md.j2", busy, ("BUDGETGATE_MAX_TEMPLATE_FUEL", "100000"), "max-template-fuel");
 }

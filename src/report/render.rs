@@ -26,9 +26,6 @@ const COMMENT: &str = "comment.md";
 pub const REPORT_HTML: &str = "report.html";
 pub const DASHBOARD_HTML: &str = "dashboard.html";
 
-/// Bounds a runaway user template (a loop over a huge range) instead of hanging CI.
-const FUEL: u64 = 200_000_000;
-
 /// The template environment: built once, rendered from many times (the comment is re-rendered
 /// while it is fitted to GitHub's limits).
 #[derive(Debug)]
@@ -45,7 +42,8 @@ impl Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Line numbers in errors of user templates, even in release builds.
         env.set_debug(true);
-        env.set_fuel(Some(FUEL));
+        // Bounds a runaway user template (a loop over a huge range) instead of hanging CI.
+        env.set_fuel(Some(crate::limits::TEMPLATE_FUEL.value()));
         env.set_syntax(
             SyntaxConfig::builder().keep_trailing_newline(true).build().expect("default delimiters are valid"),
         );
@@ -134,6 +132,9 @@ fn template_error(e: minijinja::Error, file: Option<&Path>) -> Error {
     let mut message = format!("template error: {}", e.kind());
     if let Some(detail) = e.detail() {
         message.push_str(&format!(": {detail}"));
+    }
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        message = crate::limits::TEMPLATE_FUEL.exceeded(&message);
     }
     match file {
         Some(path) => Error::input(path, place, message),
