@@ -32,9 +32,30 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
     })
 }
 
+/// `a` and `b` at once (on a machine with one core, one after the other): for two stages that
+/// do not need each other, such as reading the results while the baseline loads, or writing
+/// the JSON report while the comment renders.
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let a = a();
+        // A panic in the other thread is a bug; it goes on as a panic of the caller.
+        (a, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_gives_both_results_in_their_places() {
+        let (a, b) = join(|| (1..=100).sum::<u32>(), || "b".repeat(3));
+        assert_eq!((a, b.as_str()), (5050, "bbb"));
+    }
 
     #[test]
     fn results_keep_the_input_order_at_every_size() {

@@ -43,28 +43,54 @@ fn split(series: &[f64], offset: usize, found: &mut Vec<usize>) {
     }
 }
 
-/// [`energy`] at every split `tau` (index = tau), in O(n²) for the whole series rather than
-/// O(n²) per split: moving the split one run to the right moves one value `e` from the right
-/// side to the left, which changes each side's pairwise sum and the cross sum by `e`'s
-/// distances alone. (At 20,000 metrics with 50 runs of history the direct form took seconds.)
+/// [`energy`] at every split `tau` (index = tau), in about n²/2 distances for the whole series
+/// rather than O(n²) per split: moving the split one run to the right moves one value `e` from
+/// the right side to the left, which changes each side's pairwise sum and the cross sum by
+/// `e`'s distances alone. `e`'s distances to every run are known beforehand ([`distance_sums`],
+/// from the sorted series), so only those to the runs left of it are summed here. (At 20,000
+/// metrics with 50 runs of history the direct form took seconds; the first incremental form,
+/// summing both sides, was 12 % of the whole CI step.)
 fn energies(series: &[f64]) -> Vec<f64> {
     let n = series.len();
-    let dist = |i: usize, j: usize| (series[i] - series[j]).abs();
+    let to_all = distance_sums(series);
     // Pairwise sums: within the left side, within the right side, and across.
     let mut left = 0.0;
-    let mut right: f64 = (0..n).map(|i| (i + 1..n).map(|j| dist(i, j)).sum::<f64>()).sum();
+    let mut right: f64 = to_all.iter().sum::<f64>() / 2.0;
     let mut across = 0.0;
     let mut out = vec![f64::NEG_INFINITY; n + 1];
     for (tau, slot) in out.iter_mut().enumerate().take(n).skip(1) {
         let e = tau - 1;
-        let to_left: f64 = (0..e).map(|i| dist(e, i)).sum();
-        let to_right: f64 = (tau..n).map(|j| dist(e, j)).sum();
+        let x = series[e];
+        let to_left: f64 = series[..e].iter().map(|v| (x - v).abs()).sum();
+        let to_right = to_all[e] - to_left;
         left += to_left;
         right -= to_right;
         across += to_right - to_left;
         let (m, k) = (tau as f64, (n - tau) as f64);
         let within = |sum: f64, size: f64| if size < 2.0 { 0.0 } else { sum / (size * (size - 1.0) / 2.0) };
         *slot = m * k / (m + k) * (2.0 * across / (m * k) - within(left, m) - within(right, k));
+    }
+    out
+}
+
+/// For every run, the sum of its distances to all runs: in sorted order, the `r`-th smallest
+/// value `v` is `v·r − (sum below)` away from those below it and `(sum above) − v·(n−1−r)` from
+/// those above.
+fn distance_sums(series: &[f64]) -> Vec<f64> {
+    let n = series.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| series[a].total_cmp(&series[b]));
+    // Distances do not change with a shift; measured from the smallest value, the sums stay
+    // small where a series is large and its noise is not (1e9 ns with differences of 1).
+    let origin = order.first().map_or(0.0, |&i| series[i]);
+    let total: f64 = series.iter().map(|v| v - origin).sum();
+    let mut below = 0.0;
+    let mut out = vec![0.0; n];
+    for (rank, &i) in order.iter().enumerate() {
+        let v = series[i] - origin;
+        let above = total - below - v;
+        out[i] = v * rank as f64 - below + above - v * (n - 1 - rank) as f64;
+        below += v;
     }
     out
 }
@@ -139,9 +165,11 @@ mod tests {
     #[test]
     fn incremental_energies_match_the_direct_form() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for n in [6, 7, 13, 50] {
+        for (n, base, noise) in
+            [(6, 100.0, 3.0), (7, 100.0, 3.0), (13, 100.0, 3.0), (50, 100.0, 3.0), (50, 1e9, 1.0), (2, 5.0, 1.0)]
+        {
             let series: Vec<f64> =
-                (0..n).map(|i| 100.0 + rng.f64() * 3.0 + if i > n / 2 { 10.0 } else { 0.0 }).collect();
+                (0..n).map(|i| base + rng.f64() * noise + if i > n / 2 { 10.0 * noise } else { 0.0 }).collect();
             let fast = energies(&series);
             for (tau, fast) in fast.iter().enumerate().take(n).skip(1) {
                 let direct = energy(&series, tau);
