@@ -118,12 +118,18 @@ pub struct Evaluation {
 /// that is a mistake in the budgets file, not a verdict.
 pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>) -> Evaluation {
     let baseline = comparison.map(|c| BaselineIndex::new(c, metrics));
-    // Each row to make: a budget (or the defaults) and the metric it applies to.
-    let mut work: Vec<(Option<&Budget>, usize)> = Vec::new();
+    // Each row to make: a budget (or the defaults) and the metric it applies to. A budget's
+    // text is written once, not once per row it makes (a glob may match 20,000 metrics).
+    let described: Vec<String> = budgets.budgets.iter().map(Budget::describe).collect();
+    let defaults_text = budgets
+        .defaults
+        .regression
+        .map(|r| format!("≤ {}% worse than baseline (defaults)", sig3(r * 100.0)));
+    let mut work: Vec<(Option<(&Budget, &str)>, usize)> = Vec::new();
     let mut unmatched = Vec::new();
     let mut budgeted = vec![false; metrics.len()];
 
-    for budget in &budgets.budgets {
+    for (budget, text) in budgets.budgets.iter().zip(&described) {
         let mut matched = false;
         for (i, metric) in metrics.iter().enumerate() {
             if !budget.applies_to(metric) {
@@ -131,7 +137,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             }
             matched = true;
             budgeted[i] = true;
-            work.push((Some(budget), i));
+            work.push((Some((budget, text.as_str())), i));
         }
         if !matched {
             unmatched.push(unmatched_budget(budget, metrics));
@@ -142,7 +148,8 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // bytes must not fail a PR by default. They are all listed in the group's table.
     work.extend((0..metrics.len()).filter(|i| !budgeted[*i] && metrics[*i].part_of.is_none()).map(|i| (None, i)));
     let drafts = crate::parallel::map(work, |(budget, i)| {
-        draft(budgets, budget, &metrics[i], baseline.as_ref().map(|b| (b, i)))
+        let text = budget.map(|(_, text)| text).or(defaults_text.as_deref().filter(|_| baseline.is_some()));
+        draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], baseline.as_ref().map(|b| (b, i)))
     });
     // False discoveries controlled across every row that has a calibrated p-value.
     let raw: Vec<f64> = drafts.iter().filter_map(|d| d.judgement.as_ref().and_then(|j| j.p_value)).collect();
@@ -369,14 +376,17 @@ struct Draft<'a> {
     notes: Vec<String>,
     /// Not in the baseline at all.
     is_new: bool,
-    branch: String,
+    branch: &'a str,
 }
 
+/// `budget_text`: the budget as the row states it (the defaults' regression limit for a metric
+/// no budget names).
 fn draft<'a>(
     budgets: &Budgets,
     budget: Option<&'a Budget>,
+    budget_text: Option<&str>,
     metric: &Metric,
-    baseline: Option<(&BaselineIndex, usize)>,
+    baseline: Option<(&'a BaselineIndex, usize)>,
 ) -> Draft<'a> {
     let defaults = &budgets.defaults;
     let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
@@ -395,10 +405,7 @@ fn draft<'a>(
         current: metric.stat(stat),
         baseline: None,
         change: None,
-        budget: budget.map(Budget::describe).or_else(|| {
-            (baseline.is_some() && regression.is_some())
-                .then(|| format!("≤ {}% worse than baseline (defaults)", sig3(regression.unwrap_or(0.0) * 100.0)))
-        }),
+        budget: budget_text.map(str::to_string),
         budget_line: budget.map(|b| b.line),
         test: Test::None,
         p_value: None,
@@ -425,7 +432,7 @@ fn draft<'a>(
         broken: Vec::new(),
         notes: Vec::new(),
         is_new: false,
-        branch: baseline.map(|(b, _)| b.comparison.branch.clone()).unwrap_or_default(),
+        branch: baseline.map_or("", |(b, _)| b.comparison.branch.as_str()),
     };
     let Some(current) = d.row.current else {
         let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
@@ -520,7 +527,7 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             e.map(|e| format!("; the {evidence_name} moved {}", crate::units::signed_percent(e))).unwrap_or_default()
         };
         let evidence = j.evidence(adjusted, tested);
-        let vs = j.change_text(&d.branch, &d.row.unit, current);
+        let vs = j.change_text(d.branch, &d.row.unit, current);
         let calibrated = adjusted.is_some();
         match d.regression {
             Some(limit) if worse > limit && significant && beyond(limit, worse) => {
