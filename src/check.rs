@@ -169,10 +169,7 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     let (markdown, (json, csv)) = crate::parallel::join(
         || (args.report_md.is_some() || publishing).then(|| renderer.comment(&report)).transpose(),
         || {
-            let json = args
-                .report_json
-                .as_ref()
-                .map(|_| serde_json::to_vec_pretty(&report).expect("reports always serialize"));
+            let json = args.report_json.as_ref().map(|_| report.to_json());
             (json, args.report_csv.as_ref().map(|_| crate::report::csv::render(&report)))
         },
     );

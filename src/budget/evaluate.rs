@@ -121,10 +121,8 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // Each row to make: a budget (or the defaults) and the metric it applies to. A budget's
     // text is written once, not once per row it makes (a glob may match 20,000 metrics).
     let described: Vec<String> = budgets.budgets.iter().map(Budget::describe).collect();
-    let defaults_text = budgets
-        .defaults
-        .regression
-        .map(|r| format!("≤ {}% worse than baseline (defaults)", sig3(r * 100.0)));
+    let defaults_text =
+        budgets.defaults.regression.map(|r| format!("≤ {}% worse than baseline (defaults)", sig3(r * 100.0)));
     let mut work: Vec<(Option<(&Budget, &str)>, usize)> = Vec::new();
     let mut unmatched = Vec::new();
     let mut budgeted = vec![false; metrics.len()];
