@@ -11,7 +11,7 @@ use crate::model::{Run, Stat, StatValues};
 /// One stored run's numbers: for metric `k` of its catalog, `masks[k]` (a bit per stat, see
 /// [`StatValues`]), `ns[k]` (samples, when known) and its values at `values[starts[k]..]`.
 /// `ns` stays empty until a metric with a sample count is pushed: many tools write none, and
-/// 16 bytes of `None` per metric were a quarter of a 50-run history's memory.
+/// 16 bytes of `None` per metric were half of what a one-value metric takes packed.
 #[derive(Debug, Clone, Default)]
 pub struct PackedRun {
     pub context: StoredContext,

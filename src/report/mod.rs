@@ -155,7 +155,7 @@ impl Report {
 
     /// The JSON report: indented for a reader up to [`INDENTED_ROWS`] rows; past that on one
     /// line, since programs read a report that size (at 20,000 rows the indentation made the
-    /// serializer write a fifth more bytes, in pieces of a few bytes each).
+    /// serializer write a third more bytes, 20.6 MB against 15.4, in pieces of a few bytes each).
     pub fn to_json(&self) -> Vec<u8> {
         // About a kilobyte per row: one allocation instead of a 20 MB buffer grown by copying.
         let mut out = Vec::with_capacity(4096 + self.rows.len() * 1024);
