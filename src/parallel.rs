@@ -7,10 +7,16 @@
 /// gate of 200 rows runs on the calling thread alone).
 const MIN_CHUNK: usize = 1_000;
 
+/// The cores this process may use, asked once: on Linux the standard library reads the
+/// cgroup's CPU quota from files for every call, and a step asks several times.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `f` applied to every item, on up to as many threads as the machine has cores, in order.
 pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(items.len() / MIN_CHUNK).max(1);
+    let threads = cores().min(items.len() / MIN_CHUNK).max(1);
     if threads == 1 {
         return items.into_iter().map(f).collect();
     }
@@ -36,7 +42,7 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
 /// do not need each other, such as reading the results while the baseline loads, or writing
 /// the JSON report while the comment renders.
 pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    if cores() < 2 {
         return (a(), b());
     }
     std::thread::scope(|scope| {

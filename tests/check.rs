@@ -325,3 +325,30 @@ fn the_csv_report_has_every_row_and_no_formulas() {
         assert_eq!(&record[5], row["status"].as_str().unwrap());
     }
 }
+
+/// The JSON report is indented up to 1,000 rows and one line past that (README, "JSON
+/// report"); both forms hold the same object.
+#[test]
+fn the_json_report_is_indented_up_to_a_thousand_rows_and_one_line_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "b.yaml", "version: 1\nbudgets:\n  - metric: \"**\"\n    max: 10ms\n");
+    for (count, lines) in [(1_000, None), (1_001, Some(1))] {
+        let rows: Vec<serde_json::Value> =
+            (0..count).map(|i| serde_json::json!({"name": format!("b{i:04}"), "unit": "ms", "value": 1})).collect();
+        let results = write(dir.path(), &format!("r{count}.json"), &serde_json::Value::Array(rows).to_string());
+        let json = dir.path().join(format!("report{count}.json"));
+        budgetgate()
+            .args(["check", "--budgets", s(&budgets), "--report-json", s(&json)])
+            .args(["--results", &format!("customSmallerIsBetter:{}", s(&results))])
+            .assert()
+            .code(0);
+        let text = std::fs::read_to_string(&json).unwrap();
+        match lines {
+            Some(n) => assert_eq!(text.lines().count(), n, "{count} rows"),
+            None => assert!(text.lines().count() > count, "{count} rows: indented"),
+        }
+        let report = read_json(&json);
+        assert_eq!(report["rows"].as_array().unwrap().len(), count);
+        assert_eq!(report["rows"][0]["metric"], "b0000");
+    }
+}

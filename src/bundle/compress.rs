@@ -104,7 +104,7 @@ pub fn sizes(contents: &[Vec<u8>], jobs: &[Job]) -> Vec<Sizes> {
         .map(|j| Mutex::new(Sizes { raw: contents[j.content].len() as u64, gzip: None, brotli: None }))
         .collect();
     let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(work.len().max(1));
+    let threads = crate::parallel::cores().min(work.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
