@@ -184,14 +184,23 @@ pub fn parse_percent(text: &str) -> Result<f64, String> {
 
 /// Formats a canonical value for people: `212 ms`, `1.23 µs`, `48.2 kB`, `1,431,759 ops/s`.
 pub fn human(value: f64, canonical_unit: &str) -> String {
+    let mut text = String::new();
+    write_human(&mut text, value, canonical_unit);
+    text
+}
+
+/// [`human`], appended to `out`: a row's reason holds several, written in place.
+pub fn write_human(out: &mut String, value: f64, canonical_unit: &str) {
     // Byte rates (MB/s from Go, bytes_per_second from Google Benchmark) scale as sizes do.
     if canonical_unit == "B/s" {
-        return format!("{}/s", human(value, BYTES));
+        write_human(out, value, BYTES);
+        out.push_str("/s");
+        return;
     }
-    match dimension(canonical_unit) {
+    let abs = value.abs();
+    let (scaled, unit) = match dimension(canonical_unit) {
         Dimension::Duration => {
-            let abs = value.abs();
-            let (v, u) = if abs >= 60e9 * 2.0 {
+            if abs >= 60e9 * 2.0 {
                 (value / 60e9, "min")
             } else if abs >= 1e9 {
                 (value / 1e9, "s")
@@ -203,61 +212,193 @@ pub fn human(value: f64, canonical_unit: &str) -> String {
                 (value, "ns")
             } else {
                 (value * 1e3, "ps")
-            };
-            format!("{} {u}", sig3(v))
-        }
-        Dimension::Size => {
-            let abs = value.abs();
-            if abs < 1e3 {
-                format!("{} B", sig3(value))
-            } else if abs < 1e6 {
-                format!("{} kB", sig3(value / 1e3))
-            } else if abs < 1e9 {
-                format!("{} MB", sig3(value / 1e6))
-            } else {
-                format!("{} GB", sig3(value / 1e9))
             }
         }
-        _ if canonical_unit.is_empty() => sig3(value),
-        _ => format!("{} {canonical_unit}", sig3(value)),
+        Dimension::Size if abs < 1e3 => (value, "B"),
+        Dimension::Size if abs < 1e6 => (value / 1e3, "kB"),
+        Dimension::Size if abs < 1e9 => (value / 1e6, "MB"),
+        Dimension::Size => (value / 1e9, "GB"),
+        _ => (value, canonical_unit),
+    };
+    write_sig3(out, scaled);
+    if !unit.is_empty() {
+        out.push(' ');
+        out.push_str(unit);
     }
 }
 
 /// Three significant digits, no exponent, integers as integers: readable in a table.
 pub fn sig3(value: f64) -> String {
+    let mut text = String::new();
+    write_sig3(&mut text, value);
+    text
+}
+
+/// [`sig3`], appended to `out`.
+pub fn write_sig3(out: &mut String, value: f64) {
     if value == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
     if !value.is_finite() {
-        return value.to_string();
+        let _ = fmt::Write::write_fmt(out, format_args!("{value}"));
+        return;
     }
     let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (2 - magnitude).clamp(0, 6) as usize;
-    let s = format!("{value:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+    let decimals = (2 - magnitude).clamp(0, 6) as u32;
+    let start = out.len();
+    write_fixed(out, value, decimals);
+    if out[start..].contains('.') {
+        let kept = out.trim_end_matches('0').trim_end_matches('.').len();
+        out.truncate(kept);
+    }
+}
+
+/// `value` with `decimals` digits after the point, exactly as `format!("{value:.decimals$}")`
+/// writes it, appended to `out`. Reports write three numbers or more for each of 20,000 rows,
+/// and the standard library's exact formatting (Grisu with a Dragon4 fallback) was a tenth of
+/// that: where `value · 10^decimals` is an integer-sized number clearly away from a rounding
+/// tie, rounding it gives the same digits, which integer formatting writes; the rest (ties,
+/// huge numbers) goes to the standard library.
+pub fn write_fixed(out: &mut String, value: f64, decimals: u32) {
+    const POW10: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+    // 10^d is exact for d ≤ 6 and the product is within half an ulp of the exact one, so a
+    // fraction farther than a few ulps from one half rounds as the exact value does.
+    let scaled = value * POW10.get(decimals as usize).copied().unwrap_or(f64::NAN);
+    let fraction = (scaled - scaled.trunc()).abs();
+    let clear_of_tie = (fraction - 0.5).abs() > 4.0 * f64::EPSILON * scaled.abs().max(1.0);
+    if !(scaled.abs() < 2f64.powi(52) && clear_of_tie) {
+        let _ = fmt::Write::write_fmt(out, format_args!("{value:.prec$}", prec = decimals as usize));
+        return;
+    }
+    let digits = scaled.abs().round() as u64;
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    let unit = 10u64.pow(decimals);
+    let _ = fmt::Write::write_fmt(out, format_args!("{}", digits / unit));
+    if decimals > 0 {
+        let _ = fmt::Write::write_fmt(out, format_args!(".{:0width$}", digits % unit, width = decimals as usize));
     }
 }
 
 /// Signed percentage for reports: `+14.2%`, `-3.1%`, `±0%`.
 pub fn signed_percent(fraction: f64) -> String {
+    let mut text = String::new();
+    write_signed_percent(&mut text, fraction);
+    text
+}
+
+/// [`signed_percent`], appended to `out`.
+pub fn write_signed_percent(out: &mut String, fraction: f64) {
     if fraction.is_infinite() {
         // From a baseline of zero.
-        return if fraction > 0.0 { "+∞%".into() } else { "-∞%".into() };
+        out.push_str(if fraction > 0.0 { "+∞%" } else { "-∞%" });
+        return;
     }
     let pct = fraction * 100.0;
     if pct.abs() < 0.05 {
-        "±0%".into()
+        out.push_str("±0%");
+    } else if pct.is_nan() {
+        let _ = fmt::Write::write_fmt(out, format_args!("{pct:+.1}%"));
     } else {
-        format!("{:+.1}%", pct)
+        if !pct.is_sign_negative() {
+            out.push('+');
+        }
+        write_fixed(out, pct, 1);
+        out.push('%');
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What [`sig3`] wrote before its fast path: the standard library's exact formatting.
+    fn sig3_by_format(value: f64) -> String {
+        if value == 0.0 {
+            return "0".into();
+        }
+        if !value.is_finite() {
+            return value.to_string();
+        }
+        let magnitude = value.abs().log10().floor() as i32;
+        let decimals = (2 - magnitude).clamp(0, 6) as usize;
+        let s = format!("{value:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+
+    #[test]
+    fn fast_number_formatting_writes_what_exact_formatting_writes() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut values: Vec<f64> = vec![
+            0.125,
+            0.0125,
+            1.005,
+            2.675,
+            0.5,
+            1.5,
+            2.5,
+            999.5,
+            999.95,
+            99.95,
+            0.00015,
+            -0.00015,
+            1e-7,
+            -1e-7,
+            1e-9,
+            4503599627370496.0,
+            1e17,
+            1e300,
+            -1e300,
+            123456.5,
+            0.1,
+            0.2,
+            0.3,
+            0.7,
+            14.6,
+            -3.15,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+        ];
+        for _ in 0..200_000 {
+            let exponent = rng.i32(-12..20);
+            let mantissa = rng.f64() * if rng.bool() { 1.0 } else { -1.0 };
+            values.push(mantissa * 10f64.powi(exponent));
+            // Decimal ties at 3 significant digits, the cases the fast path must hand over.
+            values.push((rng.u32(100..1000) as f64 + 0.5) * 10f64.powi(rng.i32(-8..4)));
+        }
+        for value in values {
+            assert_eq!(sig3(value), sig3_by_format(value), "sig3({value:e})");
+            for decimals in 0..=6 {
+                let mut fast = String::new();
+                write_fixed(&mut fast, value, decimals);
+                assert_eq!(fast, format!("{value:.prec$}", prec = decimals as usize), "{value:e} to {decimals}");
+            }
+            let pct = value * 100.0;
+            let expected = if value.is_infinite() {
+                if value > 0.0 {
+                    "+∞%".to_string()
+                } else {
+                    "-∞%".to_string()
+                }
+            } else if pct.abs() < 0.05 {
+                "±0%".to_string()
+            } else {
+                format!("{pct:+.1}%")
+            };
+            assert_eq!(signed_percent(value), expected, "signed_percent({value:e})");
+        }
+    }
 
     #[test]
     fn quantities_in_every_unit_the_design_names() {

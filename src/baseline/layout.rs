@@ -419,12 +419,21 @@ fn decode_each(
         }
         let stats = mask & known;
         let present = stats.count_ones() as usize;
-        for value in values.iter_mut().take(present) {
-            *value = if mask & WIDE != 0 {
-                f64::from_le_bytes(take(bytes, &mut at)?)
-            } else {
-                f64::from(f32::from_le_bytes(take(bytes, &mut at)?))
-            };
+        // A metric's numbers in one bounds check (a million of them in a 50-run history).
+        let width = if mask & WIDE != 0 { 8 } else { 4 };
+        let Some(raw) = bytes.get(at..at + present * width) else {
+            let complete = (bytes.len() - at) / width;
+            return Err((at + complete * width, "the file ends in the middle of a number".into()));
+        };
+        at += present * width;
+        if width == 8 {
+            for (value, raw) in values.iter_mut().zip(raw.chunks_exact(8)) {
+                *value = f64::from_le_bytes(raw.try_into().expect("chunks of 8 bytes"));
+            }
+        } else {
+            for (value, raw) in values.iter_mut().zip(raw.chunks_exact(4)) {
+                *value = f64::from(f32::from_le_bytes(raw.try_into().expect("chunks of 4 bytes")));
+            }
         }
         let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
         each(stats, &values[..present], n);
@@ -433,12 +442,6 @@ fn decode_each(
         return Err((at, format!("{} bytes left over after the last metric", bytes.len() - at)));
     }
     Ok(())
-}
-
-fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Result<[u8; N], (usize, String)> {
-    let slice = bytes.get(*at..*at + N).ok_or_else(|| (*at, "the file ends in the middle of a number".to_string()))?;
-    *at += N;
-    Ok(slice.try_into().expect("slice of N bytes"))
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {

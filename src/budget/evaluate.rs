@@ -160,7 +160,8 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             (d, p)
         })
         .collect();
-    let mut rows = crate::parallel::map(decided, |(d, p)| decide(budgets, d, p, tested));
+    let confidence = format!("{}%", sig3(budgets.defaults.confidence * 100.0));
+    let mut rows = crate::parallel::map(decided, |(d, p)| decide(budgets, d, p, tested, &confidence));
     if let Some(index) = &baseline {
         for old in &index.comparison.newest.metrics {
             // A removed file of a bundle is a change in the bundle table, not a missing result.
@@ -490,8 +491,8 @@ fn draft<'a>(
 }
 
 /// Decides a row's status from its draft and its adjusted p-value (`tested` rows shared the
-/// adjustment).
-fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize) -> Row {
+/// adjustment); `confidence` is the configured confidence as rows state it (`99%`).
+fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize, confidence: &str) -> Row {
     let defaults = &budgets.defaults;
     let Some(current) = d.row.current else {
         d.row.status = Status::Missing;
@@ -499,7 +500,6 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
         return d.row;
     };
     d.row.p_value = adjusted;
-    let confidence = format!("{}%", sig3(defaults.confidence * 100.0));
     let mut improved = false;
     let mut inconclusive = false;
     if let Some(j) = &d.judgement {
@@ -556,7 +556,13 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
                     sig3(limit * 100.0)
                 ));
             }
-            _ => d.notes.push(format!("{vs} ({evidence})")),
+            _ => {
+                let mut note = vs;
+                note.push_str(" (");
+                note.push_str(&evidence);
+                note.push(')');
+                d.notes.push(note);
+            }
         }
     }
     d.row.limit = limit(&d);
@@ -572,7 +578,7 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             Status::Pass
         };
         d.row.reason = match (d.notes.is_empty(), d.budget) {
-            (false, _) => d.notes.join("; "),
+            (false, _) => joined(d.notes),
             // A budget that only limits the change: nothing to compare with yet (issue 14.22).
             (true, Some(b)) => format!("no baseline yet to compare with ({})", b.describe()),
             (true, None) => "not compared: no budget names it and there is no baseline".to_string(),
@@ -584,9 +590,17 @@ fn decide(budgets: &Budgets, mut d: Draft, adjusted: Option<f64>, tested: usize)
             Severity::Info => Status::Notice,
         };
         d.row.severity = Some(d.severity);
-        d.row.reason = d.broken.join("; ");
+        d.row.reason = joined(d.broken);
     }
     d.row
+}
+
+/// `parts` joined with `; ` (one part, the usual case, is moved, not copied).
+fn joined(mut parts: Vec<String>) -> String {
+    match parts.len() {
+        1 => parts.pop().unwrap_or_default(),
+        _ => parts.join("; "),
+    }
 }
 
 /// The stricter of the budget's absolute bound on the worse side and the regression limit

@@ -33,7 +33,7 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::model::{Direction, Metric, Numbers, Stat, StatValues};
-use crate::units::{human, sig3, signed_percent};
+use crate::units::{write_human, write_sig3, write_signed_percent};
 
 /// Which test decided whether a change vs the baseline is real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -333,10 +333,18 @@ pub fn relative_change(base: f64, current: f64) -> f64 {
 
 /// `p = 0.0123` / `p < 0.0001`.
 pub fn format_p(p: f64) -> String {
+    let mut text = String::new();
+    write_p(&mut text, p);
+    text
+}
+
+/// [`format_p`], appended to `out`.
+pub fn write_p(out: &mut String, p: f64) {
     if p < 0.0001 {
-        "p < 0.0001".into()
+        out.push_str("p < 0.0001");
     } else {
-        format!("p = {p:.4}")
+        out.push_str("p = ");
+        crate::units::write_fixed(out, p, 4);
     }
 }
 
@@ -345,15 +353,25 @@ impl Judgement {
     pub fn change_text(&self, branch: &str, unit: &str, current: f64) -> String {
         // One buffer, written in place (this text is made for every row of a 20,000-row run;
         // writing to a String cannot fail).
-        let mut text = signed_percent(self.change);
+        let mut text = String::with_capacity(96);
+        write_signed_percent(&mut text, self.change);
         if let Some((lo, hi)) = self.interval.filter(|(lo, hi)| lo.is_finite() && hi.is_finite()) {
-            let _ = write!(text, " [{}, {}]", signed_percent(lo), signed_percent(hi));
+            text.push_str(" [");
+            write_signed_percent(&mut text, lo);
+            text.push_str(", ");
+            write_signed_percent(&mut text, hi);
+            text.push(']');
         }
-        let _ = write!(text, " vs {branch}");
+        text.push_str(" vs ");
+        text.push_str(branch);
         if self.test == Test::History {
             let _ = write!(text, ", median of {} runs", self.window_runs);
         }
-        let _ = write!(text, " ({} → {})", human(self.centre, unit), human(current, unit));
+        text.push_str(" (");
+        write_human(&mut text, self.centre, unit);
+        text.push_str(" → ");
+        write_human(&mut text, current, unit);
+        text.push(')');
         text
     }
 
@@ -364,14 +382,15 @@ impl Judgement {
             Test::Exact => "exact measurement".into(),
             Test::History => {
                 // One buffer, written in place, as in [`Judgement::change_text`].
-                let mut text = String::from("history test on ");
+                let mut text = String::with_capacity(128);
+                text.push_str("history test on ");
                 for (k, stat) in self.tested.iter().enumerate() {
                     text.push_str(if k == 0 { "" } else { " and " });
                     text.push_str(stat.name());
                 }
                 text.push_str(", ");
                 if let Some(p) = adjusted.or(self.p_value) {
-                    text.push_str(&format_p(p));
+                    write_p(&mut text, p);
                 }
                 if adjusted.is_some() && rows > 1 {
                     let _ = write!(text, ", adjusted over {rows} rows");
@@ -383,7 +402,9 @@ impl Judgement {
                     false => write!(text, "; history of {} runs", self.window_runs),
                 };
                 if let Some(cv) = self.cv {
-                    let _ = write!(text, ", CV {}%", sig3(cv * 100.0));
+                    text.push_str(", CV ");
+                    write_sig3(&mut text, cv * 100.0);
+                    text.push('%');
                 }
                 if let Some(n) = self.samples {
                     let _ = write!(text, ", {n} samples");
