@@ -1,5 +1,7 @@
-//! Records the git commit the binary is built from, for `budgetgate --version`.
+//! Records the git commit the binary is built from, for `budgetgate --version`; on x86_64 musl,
+//! links the small-copy memcpy of `native/small_copy.c` (that file says why).
 fn main() {
+    small_copy_on_musl();
     let commit = std::env::var("BUDGETGATE_COMMIT").ok().filter(|c| !c.is_empty()).or_else(|| {
         std::process::Command::new("git")
             .args(["rev-parse", "--short=12", "HEAD"])
@@ -16,4 +18,28 @@ fn main() {
             println!("cargo:rerun-if-changed={head}");
         }
     }
+}
+
+/// `native/small_copy.c` compiled and linked into every binary of the package (the action's,
+/// and the tests' when they are built for musl), with every call of memcpy sent to it. An
+/// object rather than a library: the linker takes all of an object whatever the link order,
+/// and the standard library, linked after our code, calls memcpy too.
+fn small_copy_on_musl() {
+    println!("cargo:rerun-if-changed=native/small_copy.c");
+    let target = |key: &str| std::env::var(key).unwrap_or_default();
+    if target("CARGO_CFG_TARGET_ENV") != "musl" || target("CARGO_CFG_TARGET_ARCH") != "x86_64" {
+        return;
+    }
+    let objects = cc::Build::new()
+        .file("native/small_copy.c")
+        .opt_level(2)
+        .warnings(true)
+        .flag("-ffreestanding")
+        .flag("-fno-builtin")
+        .flag_if_supported("-fno-tree-loop-distribute-patterns")
+        .compile_intermediates();
+    for object in objects {
+        println!("cargo:rustc-link-arg={}", object.display());
+    }
+    println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
 }
