@@ -81,11 +81,12 @@ fn may_split(series: &[f64]) -> bool {
     false
 }
 
-/// Welford's update of (count, mean, sum of squared deviations) with `x`.
+/// Welford's update of (count, mean, sum of squared deviations) with `x`. The reciprocal of
+/// the count does not wait on the previous mean, so the division is off the chain of updates.
 fn welford((count, mean, ss): (f64, f64, f64), x: f64) -> (f64, f64, f64) {
     let count = count + 1.0;
     let delta = x - mean;
-    let mean = mean + delta / count;
+    let mean = mean + delta * count.recip();
     (count, mean, ss + delta * (x - mean))
 }
 
