@@ -41,7 +41,7 @@ fn split(series: &[f64], offset: usize, found: &mut Vec<usize>, screen: bool) {
     let Some(tau) = (MIN_SEGMENT..=n - MIN_SEGMENT).max_by(|&a, &b| energies[a].total_cmp(&energies[b])) else {
         return;
     };
-    if welch_below(&series[..tau], &series[tau..], P_THRESHOLD) {
+    if welch_significant(&series[..tau], &series[tau..]) {
         found.push(offset + tau);
         split(&series[..tau], offset, found, screen);
         split(&series[tau..], offset + tau, found, screen);
@@ -166,22 +166,21 @@ pub fn welch_p(x: &[f64], y: &[f64]) -> f64 {
     welch(x, y).p()
 }
 
-/// Whether Welch's two-sided p-value is below `threshold` (at most [`P_THRESHOLD`]). Nearly
-/// every split of a noisy series is far from significant: Student's t has heavier tails than
-/// the normal distribution at any degrees of freedom, so where the normal p-value of `t` is
-/// already above the threshold, so is the t-test's, and the incomplete beta function that the
-/// t-test costs is not needed.
-fn welch_below(x: &[f64], y: &[f64], threshold: f64) -> bool {
+/// Whether Welch's two-sided p-value is below [`P_THRESHOLD`]. Nearly every split of a noisy
+/// series is far from significant: Student's t has heavier tails than the normal distribution
+/// at any degrees of freedom, so where the normal p-value of `t` is already above the
+/// threshold, so is the t-test's, and the incomplete beta function that the t-test costs is
+/// not needed.
+fn welch_significant(x: &[f64], y: &[f64]) -> bool {
     let test = welch(x, y);
     // 2·Φ(−3.29) = 0.001002 > P_THRESHOLD: |t| below this cannot be significant.
     const NORMAL_AT_P_THRESHOLD: f64 = 3.29;
-    debug_assert!(threshold <= P_THRESHOLD);
     if let WelchT::Statistic { t, .. } = test {
         if t.abs() < NORMAL_AT_P_THRESHOLD {
             return false;
         }
     }
-    test.p() < threshold
+    test.p() < P_THRESHOLD
 }
 
 /// Welch's t statistic and its degrees of freedom, or the answer when the samples have no
@@ -301,7 +300,7 @@ mod tests {
             let x: Vec<f64> = (0..nx).map(|_| 100.0 + rng.f64()).collect();
             let y: Vec<f64> = (0..ny).map(|_| 100.0 + shift + rng.f64()).collect();
             let full = welch_p(&x, &y) < P_THRESHOLD;
-            assert_eq!(welch_below(&x, &y, P_THRESHOLD), full, "{x:?} {y:?}");
+            assert_eq!(welch_significant(&x, &y), full, "{x:?} {y:?}");
             if full {
                 significant += 1;
             } else {
