@@ -229,14 +229,11 @@ pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun
     let contents = files.read_many(&paths)?;
     // Each run decodes on its own (50 runs of 20,000 metrics are a million metrics), on every
     // core; the first bad file in history order is the one reported.
-    let work: Vec<_> = entries
-        .iter()
-        .zip(contents)
-        .map(|(entry, bytes)| {
-            bytes.map(|b| (entry, b, files.name(&entry.file))).ok_or_else(|| missing(files, &entry.file))
-        })
-        .collect::<Result<_>>()?;
+    // `files` is not shared across threads: each run takes its file's name along.
+    let work: Vec<_> =
+        entries.iter().zip(contents).map(|(entry, bytes)| (entry, bytes, files.name(&entry.file))).collect();
     let runs = crate::parallel::map_in_chunks(work, 1, |(entry, bytes, name)| {
+        let Some(bytes) = bytes else { return Err(missing_file(name)) };
         let catalog = Arc::clone(&catalogs[entry.catalog.as_str()]);
         // A run file holds at least one 4-byte number per metric: a fair first guess of its values.
         let mut run = PackedRun::with_capacity(entry.context.clone(), catalog, bytes.len() / 4);
@@ -248,7 +245,11 @@ pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun
 }
 
 fn missing(files: &dyn Files, path: &str) -> Error {
-    Error::input(files.name(path), Place::Whole, "listed in the branch's index but missing from the store")
+    missing_file(files.name(path))
+}
+
+fn missing_file(name: String) -> Error {
+    Error::input(name, Place::Whole, "listed in the branch's index but missing from the store")
 }
 
 /// The changes that add `run` to `branch`: a re-run of a stored commit replaces it (it must not

@@ -161,8 +161,10 @@ fn energy(series: &[f64], tau: usize) -> f64 {
     m * n / (m + n) * (2.0 * between - within(x) - within(y))
 }
 
-/// Two-sided p-value of Welch's t-test on two samples.
-pub fn welch_p(x: &[f64], y: &[f64]) -> f64 {
+/// Two-sided p-value of Welch's t-test on two samples: the full form, which
+/// [`welch_significant`] must agree with.
+#[cfg(test)]
+fn welch_p(x: &[f64], y: &[f64]) -> f64 {
     welch(x, y).p()
 }
 
