@@ -74,15 +74,17 @@ fn pipeline(c: &mut Criterion) {
     c.bench_function("ingest 10k hyperfine results with samples", |b| b.iter(|| read(black_box(&current_path))));
     let metrics = read(&current_path);
     c.bench_function("evaluate 10k metrics, 3 budgets, baseline with 10 runs", |b| {
-        b.iter(|| budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison)))
+        b.iter(|| {
+            budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison), budget::Trends::Notable)
+        })
     });
     c.bench_function("parse + evaluate 10k metrics", |b| {
         b.iter(|| {
             let metrics = read(black_box(&current_path));
-            budget::evaluate(&budgets, &metrics, Some(&comparison))
+            budget::evaluate(&budgets, &metrics, Some(&comparison), budget::Trends::Notable)
         })
     });
-    let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison));
+    let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison), budget::Trends::Notable);
     let report = Report::new(
         evaluation,
         vec![],
@@ -92,10 +94,11 @@ fn pipeline(c: &mut Criterion) {
         vec![],
     );
     let renderer = Renderer::new(None).unwrap();
+    let report = std::sync::Arc::new(report);
     c.bench_function("render the comment for 10k rows", |b| b.iter(|| renderer.comment(black_box(&report)).unwrap()));
 
     // The HTML report's worst realistic case: 1,000 rows, each with 50 stored runs to draw.
-    let mut html_report = report.clone();
+    let mut html_report = (*report).clone();
     html_report.rows.truncate(1000);
     for (i, row) in html_report.rows.iter_mut().enumerate() {
         row.history = (0..50).map(|k| 100.0 + ((i * 7 + k * 13) % 17) as f64).collect();

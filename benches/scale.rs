@@ -65,14 +65,20 @@ fn scale(c: &mut Criterion) {
         let metrics = ingest::ingest(std::slice::from_ref(&current)).unwrap();
         let comparison = load();
         group.bench_function(BenchmarkId::new("evaluate", &label), |b| {
-            b.iter(|| budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison)))
+            b.iter(|| {
+                budget::evaluate(black_box(&budgets), black_box(&metrics), Some(&comparison), budget::Trends::Notable)
+            })
         });
-        let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison));
+        let evaluation = budget::evaluate(&budgets, &metrics, Some(&comparison), budget::Trends::Notable);
         let compared = Compared { current: RunContext::default(), baseline: None };
         let report = Report::new(evaluation, vec![], "budgets.yaml".into(), FailOn::Error, compared, vec![]);
         group.bench_function(BenchmarkId::new("JSON report", &label), |b| {
-            b.iter(|| serde_json::to_vec_pretty(black_box(&report)).unwrap().len())
+            b.iter(|| {
+                let mut out = std::io::sink();
+                black_box(&report).write_json(&mut out).unwrap()
+            })
         });
+        let report = std::sync::Arc::new(report);
         group.bench_function(BenchmarkId::new("comment", &label), |b| {
             b.iter(|| renderer.comment(black_box(&report)).unwrap())
         });

@@ -44,33 +44,124 @@ pub fn write_with_cleanup(path: &Path, bytes: &[u8], stale_after: Duration) -> R
 }
 
 fn replace(path: &Path, bytes: &[u8], stale_after: Duration, durable: bool) -> Result<()> {
+    let mut staged = stage(path, stale_after, durable)?;
+    staged.write_all(bytes).map_err(|e| Error::io(path, "cannot write", e))?;
+    staged.commit()
+}
+
+/// A report being written into its temp file, put in place by [`Staged::commit`]: for a report
+/// made in pieces (the JSON report of 20,000 rows is 15 MB, and held whole it was a fifth of the
+/// step's memory). Dropped uncommitted, it leaves nothing behind and the old file untouched.
+pub fn stage_report(path: &Path) -> Result<Staged> {
+    stage(path, STALE_AFTER, false)
+}
+
+/// The target as the module docs describe it: a symlink's target, a device or FIFO written
+/// through (at commit, so a failure before it writes nothing there either), or a new temp file.
+fn stage(path: &Path, stale_after: Duration, durable: bool) -> Result<Staged> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if meta.file_type().is_symlink() {
             let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, "cannot follow the symlink", e))?;
-            return replace(&target, bytes, stale_after, durable);
+            return stage(&target, stale_after, durable);
+        }
+        if meta.is_dir() {
+            return Err(Error::Usage(format!("{} is a folder; expected a file name to write", path.display())));
         }
         if !meta.file_type().is_file() {
-            if meta.is_dir() {
-                return Err(Error::Usage(format!("{} is a folder; expected a file name to write", path.display())));
-            }
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .map_err(|e| Error::io(path, "cannot open for writing", e))?;
-            return file.write_all(bytes).map_err(|e| Error::io(path, "cannot write", e));
+            let sink = Sink::Through(Vec::new());
+            return Ok(Staged { target: path.to_path_buf(), sink, durable, committed: false });
         }
     }
-    let dir = parent_dir(path);
-    create_dir_all(dir)?;
+    create_dir_all(parent_dir(path))?;
     remove_stale_temps(path, stale_after);
     let temp = temp_path(path);
-    let result = write_new(&temp, path, bytes, durable)
-        .and_then(|()| std::fs::rename(&temp, path).map_err(|e| Error::io(path, "cannot replace", e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    let file = create_temp(&temp, path)?;
+    let sink = Sink::Temp { file: std::io::BufWriter::with_capacity(WRITE_BUFFER, file), path: temp };
+    Ok(Staged { target: path.to_path_buf(), sink, durable, committed: false })
+}
+
+/// Bytes written to a temp file per system call: few calls for a 15 MB report, little memory.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// A file being replaced: see [`stage_report`]. Written through [`std::io::Write`].
+#[derive(Debug)]
+pub struct Staged {
+    target: PathBuf,
+    sink: Sink,
+    durable: bool,
+    committed: bool,
+}
+
+#[derive(Debug)]
+enum Sink {
+    /// A regular file's replacement, beside it.
+    Temp { path: PathBuf, file: std::io::BufWriter<std::fs::File> },
+    /// A device or FIFO's bytes, written to it at commit.
+    Through(Vec<u8>),
+}
+
+impl Staged {
+    /// The file being replaced, for messages.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
-    result
+
+    /// Puts the written bytes in place: the temp file flushed (to the disk when durable) and
+    /// renamed over the target, or the bytes written through to a device.
+    pub fn commit(mut self) -> Result<()> {
+        let target = self.target.clone();
+        match &mut self.sink {
+            Sink::Through(bytes) => {
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&target)
+                    .map_err(|e| Error::io(&target, "cannot open for writing", e))?;
+                file.write_all(bytes).map_err(|e| Error::io(&target, "cannot write", e))?;
+            }
+            Sink::Temp { path, file } => {
+                file.flush().map_err(|e| Error::io(&target, "cannot write", e))?;
+                if self.durable {
+                    file.get_ref().sync_all().map_err(|e| Error::io(&target, "cannot flush", e))?;
+                }
+                std::fs::rename(&*path, &target).map_err(|e| Error::io(&target, "cannot replace", e))?;
+            }
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match &mut self.sink {
+            Sink::Temp { file, .. } => file.write(bytes),
+            Sink::Through(held) => held.write(bytes),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.sink {
+            Sink::Temp { file, .. } => file.write_all(bytes),
+            Sink::Through(held) => held.write_all(bytes),
+        }
+    }
+
+    /// Flushes into the temp file only: the target changes at [`Staged::commit`].
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.sink {
+            Sink::Temp { file, .. } => file.flush(),
+            Sink::Through(_) => Ok(()),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let (false, Sink::Temp { path, .. }) = (self.committed, &self.sink) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Creates `dir` and its parents, with the error naming the folder.
@@ -94,9 +185,8 @@ fn temp_path(path: &Path) -> PathBuf {
     parent_dir(path).join(format!(".{}.{:016x}{TEMP_SUFFIX}", file_name(path), fastrand::u64(..)))
 }
 
-/// Creates `temp` (never an existing file), with the mode `target` has or the umask gives,
-/// and writes and flushes `bytes`.
-fn write_new(temp: &Path, target: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+/// Creates `temp` (never an existing file), with the mode `target` has or the umask gives.
+fn create_temp(temp: &Path, target: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -107,18 +197,16 @@ fn write_new(temp: &Path, target: &Path, bytes: &[u8], durable: bool) -> Result<
     }
     // The message names the file the user asked for, not only its folder (a read-only
     // workspace once read "error: .: cannot create a temporary file").
-    let mut file = options
+    let file = options
         .open(temp)
         .map_err(|e| Error::io(target, "cannot write (no temporary file can be made beside it)", e))?;
     if let Ok(existing) = std::fs::metadata(target) {
-        file.set_permissions(existing.permissions())
-            .map_err(|e| Error::io(target, "cannot keep the file's mode", e))?;
+        if let Err(e) = file.set_permissions(existing.permissions()) {
+            let _ = std::fs::remove_file(temp);
+            return Err(Error::io(target, "cannot keep the file's mode", e));
+        }
     }
-    file.write_all(bytes).map_err(|e| Error::io(target, "cannot write", e))?;
-    match durable {
-        true => file.sync_all().map_err(|e| Error::io(target, "cannot flush", e)),
-        false => Ok(()),
-    }
+    Ok(file)
 }
 
 /// Removes temp files of ours for `path` last modified at least `older_than` ago. Best effort:
@@ -193,6 +281,33 @@ mod tests {
         let path = dir.path().join(".budgetgate/deep/baseline.json");
         write_atomically(&path, b"{}").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+    }
+
+    #[test]
+    fn a_staged_report_dropped_before_commit_leaves_the_old_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, "old").unwrap();
+        let mut staged = stage_report(&path).unwrap();
+        staged.write_all(b"half of a new rep").unwrap();
+        drop(staged);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("report.json")]);
+    }
+
+    #[test]
+    fn a_staged_report_replaces_the_file_only_at_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out/report.json");
+        let mut staged = stage_report(&path).unwrap();
+        // More than the write buffer, so some of it reaches the temp file before the commit.
+        let big = vec![b'x'; WRITE_BUFFER * 2 + 7];
+        staged.write_all(&big).unwrap();
+        assert!(!path.exists(), "the target appears only at commit");
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), big);
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
     }
 
     #[test]

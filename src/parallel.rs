@@ -27,21 +27,32 @@ pub fn map_in_chunks<T: Send, R: Send>(items: Vec<T>, min_chunk: usize, f: impl 
         return items.into_iter().map(f).collect();
     }
     let per_thread = items.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    let mut rest = items;
-    while rest.len() > per_thread {
-        let tail = rest.split_off(per_thread);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
+    // Each thread moves its items out of their slots and writes each result into its own: no
+    // part of either list is copied (split into parts and the parts collected back, 20,000
+    // rows of a drafted kilobyte each were 7 MB copied out and the results 8 MB copied in).
+    // `Option` of a type with a niche (a `String`, a `Vec`) is the same size, so the slots are
+    // the items' own memory.
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(slots.len()).collect();
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            chunks.into_iter().map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>())).collect();
-        // A panic in a worker is a bug; it goes on as a panic of the caller.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+        let handles: Vec<_> = slots
+            .chunks_mut(per_thread)
+            .zip(results.chunks_mut(per_thread))
+            .map(|(inputs, outputs)| {
+                scope.spawn(move || {
+                    for (item, out) in inputs.iter_mut().zip(outputs) {
+                        *out = item.take().map(f);
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A panic in a worker is a bug; it goes on as a panic of the caller.
+            handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+    results.into_iter().map(|r| r.expect("every item was mapped")).collect()
 }
 
 /// `a` and `b` at once (on a machine with one core, one after the other): for two stages that

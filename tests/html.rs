@@ -86,6 +86,9 @@ fn html_report_of_a_regression_with_history() {
     let points = first_card.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
     assert_eq!(points.split(' ').count(), 3, "three stored runs drawn");
     assert!(first_card.contains("class=\"current\""), "this run is drawn");
+    // Passing rows are drawn too: only the other outputs leave their trends out.
+    let others = main.find("<h2>Other rows").expect("a section of the other rows");
+    assert!(main[others..].contains("points=\""), "a passing row's trend");
     insta::assert_snapshot!(main);
 }
 

@@ -70,7 +70,7 @@ fn gate(history: &[&CorpusRun], pr: &CorpusRun, limit: f64) -> Vec<budgetgate::b
     let history: Vec<Run> =
         history.iter().map(|r| Run { context: RunContext::default(), metrics: r.metrics.clone() }).collect();
     let comparison = Comparison::new("main", history, String::new(), String::new());
-    evaluate(&budgets, &pr.metrics, Some(&comparison)).rows
+    evaluate(&budgets, &pr.metrics, Some(&comparison), budgetgate::budget::Trends::Notable).rows
 }
 
 /// For each A/A run as the PR, the `k` A/A runs made just before it (wrapping round), so every

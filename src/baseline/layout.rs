@@ -235,8 +235,10 @@ pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun
     let runs = crate::parallel::map_in_chunks(work, 1, |(entry, bytes, name)| {
         let Some(bytes) = bytes else { return Err(missing_file(name)) };
         let catalog = Arc::clone(&catalogs[entry.catalog.as_str()]);
-        // A run file holds at least one 4-byte number per metric: a fair first guess of its values.
-        let mut run = PackedRun::with_capacity(entry.context.clone(), catalog, bytes.len() / 4);
+        // Room for one value per metric, the most common run (grown, by doubling, for more):
+        // a guess from the file's size held twice what a run of one-value metrics needs.
+        let metrics = catalog.len();
+        let mut run = PackedRun::with_capacity(entry.context.clone(), catalog, metrics);
         decode_packed(&bytes, &mut run)
             .map_err(|(at, what)| Error::input(name, Place::JsonPath(format!("byte {at}")), what))?;
         Ok(run)

@@ -4,5 +4,5 @@
 pub mod evaluate;
 mod file;
 
-pub use evaluate::{check_fit, default_stat, evaluate, Evaluation};
+pub use evaluate::{check_fit, default_stat, evaluate, Evaluation, Trends};
 pub use file::{load, parse, Budget, Budgets, Defaults, Severity};

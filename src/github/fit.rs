@@ -22,9 +22,8 @@ pub fn fit(report: &Report, renderer: &Renderer, full: &str, limit: usize, full_
     }
     let total_rows = report.rows.len();
     let cut = |rows: Vec<crate::budget::evaluate::Row>, keep_files: bool| {
-        let mut smaller = report.clone();
         let left_out = total_rows - rows.len();
-        smaller.rows = rows;
+        let mut smaller = report.with_rows(rows);
         if !keep_files {
             for table in &mut smaller.bundles {
                 table.files.clear();
@@ -36,7 +35,7 @@ pub fn fit(report: &Report, renderer: &Renderer, full: &str, limit: usize, full_
              The full report is in {full_report_at}.",
             if keep_files { "" } else { " and the per-file bundle tables were" }
         ));
-        smaller
+        std::sync::Arc::new(smaller)
     };
     let violations: Vec<_> = report.rows.iter().filter(|r| r.severity.is_some()).cloned().collect();
     let notable: Vec<_> = report.rows.iter().filter(|r| r.severity.is_some() || r.notable).cloned().collect();

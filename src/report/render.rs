@@ -5,9 +5,10 @@
 //! auto-escaping does not apply there.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Serde, Value};
+use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 
 use super::Report;
@@ -65,10 +66,12 @@ impl Renderer {
     }
 
     /// The PR comment (and job summary, check run, `--report-md`): the user's template or ours.
-    pub fn comment(&self, report: &Report) -> Result<String> {
+    /// Shared, since the template reads the report through [`super::view`] as it goes.
+    pub fn comment(&self, report: &Arc<Report>) -> Result<String> {
+        let context = super::view::of(Arc::clone(report));
         match &self.user {
-            Some(path) => self.render(&user_name(path), Value::from(Serde(report)), Some(path)),
-            None => self.render(COMMENT, Value::from(Serde(report)), None),
+            Some(path) => self.render(&user_name(path), context, Some(path)),
+            None => self.render(COMMENT, context, None),
         }
     }
 
