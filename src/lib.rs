@@ -21,6 +21,7 @@ pub mod init;
 pub mod limits;
 pub mod model;
 pub mod noise;
+pub mod order;
 pub mod outcome;
 pub mod parallel;
 pub mod plan;

@@ -45,7 +45,9 @@ impl PackedRun {
         let start = self.values.len();
         self.values.extend(values);
         if k == 0 {
+            // Room for the whole run, should every metric be like the first (most runs).
             self.uniform_mask = mask;
+            self.values.reserve((self.catalog.len().max(1) - 1) * (self.values.len() - start));
         }
         let fits = mask == self.uniform_mask && self.values.len() - start == mask.count_ones() as usize;
         if self.masks.is_empty() && !fits {

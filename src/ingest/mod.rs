@@ -198,8 +198,7 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
     // Sorted by name and measure, ties in reading order, through a permutation: moving 20,000
     // `Metric`s (~250 bytes each) through a sort's passes cost more than parsing them.
     let key = |i: usize| (&metrics[i].name, &metrics[i].measure);
-    let mut order: Vec<usize> = (0..metrics.len()).collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let order = crate::order::stable_order(metrics.len(), |a, b| key(a).cmp(&key(b)));
     // A name read twice: the pair whose second reading came first, as a reader would meet it.
     let twice = order.windows(2).filter(|w| key(w[0]) == key(w[1])).min_by_key(|w| w[1]);
     if let Some(&[first, again]) = twice {
@@ -216,8 +215,8 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
         let place = metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
         return Err(Error::input(file, place, format!("metric `{}` {advice}", metric.display_name())));
     }
-    let mut slots: Vec<Option<Metric>> = metrics.into_iter().map(Some).collect();
-    Ok(order.into_iter().map(|i| slots[i].take().expect("each place once: a permutation")).collect())
+    crate::order::apply(&mut metrics, order);
+    Ok(metrics)
 }
 
 /// Reads one file with the given format, or the detected one.
