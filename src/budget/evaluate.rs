@@ -202,16 +202,17 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     }
     // Worst first, then by name and measure, then stat: by the places above where the current
     // metrics are sorted (at 1,000,000 rows comparing the names themselves, each a cache miss
-    // away, was most of the sort), by the names where they are not; each row moved once.
+    // away, was most of the sort), and by the names where places tie between missing metrics
+    // or the metrics are not sorted (every place then 0); each row moved once.
+    if !metrics.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        places.fill(0);
+    }
     let by_name = |a: usize, b: usize| (&rows[a].metric, &rows[a].measure).cmp(&(&rows[b].metric, &rows[b].measure));
-    let sorted = metrics.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
     let order = crate::order::stable_order(rows.len(), |a, b| {
-        let names = match sorted && places[a] % 2 == 1 {
-            true => places[a].cmp(&places[b]),
-            // Two missing metrics between the same current ones, or unsorted metrics.
-            false if sorted && places[a] != places[b] => places[a].cmp(&places[b]),
-            false => by_name(a, b),
-        };
+        let names = places[a].cmp(&places[b]).then_with(|| match places[a] % 2 {
+            0 => by_name(a, b),
+            _ => std::cmp::Ordering::Equal,
+        });
         rows[a].status.cmp(&rows[b].status).then(names).then(rows[a].stat.cmp(&rows[b].stat))
     });
     crate::order::apply(&mut rows, order);
