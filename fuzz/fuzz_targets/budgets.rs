@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
         Metric::new("api/rps", "ops/s", Direction::HigherIsBetter).with_stat(Stat::Value, 5000.0),
     ];
     if budgetgate::budget::check_fit(&budgets, &metrics).is_ok() {
-        let _ = budgetgate::budget::evaluate(&budgets, &metrics, None);
+        let _ = budgetgate::budget::evaluate(&budgets, &metrics, None, budgetgate::budget::Trends::Notable);
     }
 });

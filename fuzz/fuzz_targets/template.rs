@@ -2,7 +2,7 @@
 //! strict undefined behaviour, fuel and the output limit must stop it, never a panic or a hang.
 #![no_main]
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use budgetgate::model::{Direction, Metric, RunContext, Stat};
 use budgetgate::report::render::Renderer;
@@ -12,8 +12,8 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 mod common;
 
-fn report() -> &'static Report {
-    static REPORT: OnceLock<Report> = OnceLock::new();
+fn report() -> &'static Arc<Report> {
+    static REPORT: OnceLock<Arc<Report>> = OnceLock::new();
     REPORT.get_or_init(|| {
         let budgets = budgetgate::budget::parse(
             Path::new("budgets.yaml"),
@@ -24,9 +24,9 @@ fn report() -> &'static Report {
             Metric::new("fib/10", "ns", Direction::LowerIsBetter).with_stat(Stat::Value, 10.0),
             Metric::new("<b>x</b> @me", "ms", Direction::LowerIsBetter).with_stat(Stat::Value, 1.0),
         ];
-        let evaluation = budgetgate::budget::evaluate(&budgets, &metrics, None);
+        let evaluation = budgetgate::budget::evaluate(&budgets, &metrics, None, budgetgate::budget::Trends::Notable);
         let compared = Compared { current: RunContext::default(), baseline: None };
-        Report::new(evaluation, vec![], "budgets.yaml".into(), FailOn::Error, compared, vec![])
+        Arc::new(Report::new(evaluation, vec![], "budgets.yaml".into(), FailOn::Error, compared, vec![]))
     })
 }
 
