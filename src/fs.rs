@@ -101,11 +101,6 @@ enum Sink {
 }
 
 impl Staged {
-    /// The file being replaced, for messages.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Puts the written bytes in place: the temp file flushed (to the disk when durable) and
     /// renamed over the target, or the bytes written through to a device.
     pub fn commit(mut self) -> Result<()> {
@@ -137,13 +132,6 @@ impl Write for Staged {
         match &mut self.sink {
             Sink::Temp { file, .. } => file.write(bytes),
             Sink::Through(held) => held.write(bytes),
-        }
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match &mut self.sink {
-            Sink::Temp { file, .. } => file.write_all(bytes),
-            Sink::Through(held) => held.write_all(bytes),
         }
     }
 

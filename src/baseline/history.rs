@@ -34,9 +34,9 @@ pub struct PackedRun {
 }
 
 impl PackedRun {
-    /// An empty run with room for `values` numbers.
-    pub fn with_capacity(context: StoredContext, catalog: Arc<Vec<Descriptor>>, values: usize) -> PackedRun {
-        PackedRun { context, catalog, values: Vec::with_capacity(values), ..Default::default() }
+    /// An empty run of the metrics in `catalog`; its first metric sizes it (see [`Self::push`]).
+    pub fn new(context: StoredContext, catalog: Arc<Vec<Descriptor>>) -> PackedRun {
+        PackedRun { context, catalog, ..Default::default() }
     }
 
     /// Appends the next metric's numbers: its stat mask, its values in [`Stat::ALL`] order.
@@ -45,9 +45,10 @@ impl PackedRun {
         let start = self.values.len();
         self.values.extend(values);
         if k == 0 {
-            // Room for the whole run, should every metric be like the first (most runs).
+            // Room for the whole run, should every metric be like the first (most runs; others
+            // grow by doubling).
             self.uniform_mask = mask;
-            self.values.reserve((self.catalog.len().max(1) - 1) * (self.values.len() - start));
+            self.values.reserve(self.catalog.len().saturating_sub(1) * self.values.len());
         }
         let fits = mask == self.uniform_mask && self.values.len() - start == mask.count_ones() as usize;
         if self.masks.is_empty() && !fits {
@@ -110,7 +111,7 @@ impl PackedRun {
     pub fn from_run(run: &Run) -> PackedRun {
         let stored = super::StoredRun::from_run(run, None);
         let catalog: Vec<Descriptor> = stored.metrics.iter().map(|m| m.descriptor.clone()).collect();
-        let mut packed = PackedRun::with_capacity(stored.context.clone(), Arc::new(catalog), stored.metrics.len());
+        let mut packed = PackedRun::new(stored.context.clone(), Arc::new(catalog));
         for m in &stored.metrics {
             let mask = m.values.stats.keys().fold(0, |mask, s| mask | s.bit());
             packed.push(mask, m.values.stats.values().copied(), m.values.n);

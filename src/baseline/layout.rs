@@ -235,10 +235,7 @@ pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun
     let runs = crate::parallel::map_in_chunks(work, 1, |(entry, bytes, name)| {
         let Some(bytes) = bytes else { return Err(missing_file(name)) };
         let catalog = Arc::clone(&catalogs[entry.catalog.as_str()]);
-        // Room for one value per metric, the most common run (grown, by doubling, for more):
-        // a guess from the file's size held twice what a run of one-value metrics needs.
-        let metrics = catalog.len();
-        let mut run = PackedRun::with_capacity(entry.context.clone(), catalog, metrics);
+        let mut run = PackedRun::new(entry.context.clone(), catalog);
         decode_packed(&bytes, &mut run)
             .map_err(|(at, what)| Error::input(name, Place::JsonPath(format!("byte {at}")), what))?;
         Ok(run)
