@@ -141,12 +141,12 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     // The HTML report draws every row's trend; everything else only the notable rows'.
     let trends = if args.report_html.is_some() { budget::Trends::All } else { budget::Trends::Notable };
     let evaluation = budget::evaluate(&inputs.budgets, &metrics, comparison.as_ref(), trends);
-    let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| &c.newest));
+    let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| c.chosen_run()));
     let context = run_context(args, ctx);
     let compared = Compared {
         current: context.clone(),
         baseline: comparison.as_ref().map(|c| BaselineInfo {
-            context: RunContext { branch: Some(c.branch.clone()), ..c.newest.context.clone() },
+            context: RunContext { branch: Some(c.branch.clone()), ..c.newest.clone() },
             runs: c.history.len(),
             chosen: c.chosen.clone(),
             why: c.why.clone(),

@@ -25,7 +25,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(600);
 /// Writes `bytes` to `path` as described in the module docs, flushed to the disk before it
 /// replaces the old file: for what must survive a power cut (a baseline, a budgets file).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_with_cleanup(path, bytes, STALE_AFTER)
+    replace(path, bytes, STALE_AFTER, true)
 }
 
 /// [`write_atomically`] without waiting for the disk: for reports, which the next run makes
@@ -36,11 +36,12 @@ pub fn write_report(path: &Path, bytes: &[u8]) -> Result<()> {
     replace(path, bytes, STALE_AFTER, false)
 }
 
-/// [`write_atomically`], removing temp files of ours beside `path` older than `stale_after`.
-/// Callers holding a lock on `path` (the baseline store) pass zero: under the lock, every
-/// temp file of ours for it is a leftover.
-pub fn write_with_cleanup(path: &Path, bytes: &[u8], stale_after: Duration) -> Result<()> {
-    replace(path, bytes, stale_after, true)
+/// [`write_atomically`] for a file written in pieces (the baseline store, 7 MB at 20,000 metrics
+/// with 50 runs, is written file by file rather than assembled first), removing temp files of
+/// ours beside `path` older than `stale_after`. Callers holding a lock on `path` (the baseline
+/// store) pass zero: under the lock, every temp file of ours for it is a leftover.
+pub fn stage_durable(path: &Path, stale_after: Duration) -> Result<Staged> {
+    stage(path, stale_after, true)
 }
 
 fn replace(path: &Path, bytes: &[u8], stale_after: Duration, durable: bool) -> Result<()> {
@@ -306,7 +307,9 @@ mod tests {
         let foreign = dir.path().join(".baseline.json.keep");
         std::fs::write(&stale, "half").unwrap();
         std::fs::write(&foreign, "theirs").unwrap();
-        write_with_cleanup(&path, b"{}", Duration::ZERO).unwrap();
+        let mut staged = stage_durable(&path, Duration::ZERO).unwrap();
+        staged.write_all(b"{}").unwrap();
+        staged.commit().unwrap();
         assert!(!stale.exists());
         assert!(foreign.exists(), "files that are not our temp files stay");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();

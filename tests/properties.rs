@@ -88,9 +88,10 @@ proptest! {
         let comparison = select::choose(files.as_ref(), &target, "test", &mut Vec::new()).unwrap().unwrap();
         prop_assert_eq!(comparison.history.len(), runs.len());
         let newest = runs.last().unwrap();
-        prop_assert_eq!(comparison.newest.metrics.len(), newest.len());
+        let chosen = comparison.chosen_run().to_run("main");
+        prop_assert_eq!(chosen.metrics.len(), newest.len());
         for m in newest {
-            let stored = comparison.newest.metrics.iter().find(|s| s.name == m.name).expect("every metric stored");
+            let stored = chosen.metrics.iter().find(|s| s.name == m.name).expect("every metric stored");
             for (stat, value) in &m.stats {
                 let got = stored.stat(*stat).unwrap();
                 prop_assert!((got - value).abs() <= value.abs() * 1e-6, "{} {stat}: {value} → {got}", m.name);

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::stored::{Descriptor, StoredContext, Values};
-use crate::model::{Run, Stat, StatValues};
+use crate::model::{Metric, Run, Stat, StatValues};
 
 /// One stored run's numbers: for metric `k` of its catalog, a bit per stat (see
 /// [`StatValues`]), its sample count when known, and one value per stat.
@@ -95,16 +95,17 @@ impl PackedRun {
         StatValues { mask, values: &self.values[start..end], n: self.ns.get(k).copied().flatten() }
     }
 
-    /// The run as the evaluation's `Run` of `Metric`s (for the one run the tables compare with).
+    /// Metric `k` of the catalog as the evaluation's `Metric` (a stored metric missing now, a
+    /// bundle's file in the size tables).
+    pub fn metric(&self, k: usize) -> Metric {
+        let numbers = self.get(k);
+        let stats = Stat::ALL.iter().filter_map(|s| numbers.stat(*s).map(|v| (*s, v))).collect();
+        self.catalog[k].metric(Values { stats, n: numbers.n })
+    }
+
+    /// The run as a `Run` of `Metric`s.
     pub fn to_run(&self, branch: &str) -> Run {
-        let metrics = (0..self.len())
-            .map(|k| {
-                let numbers = self.get(k);
-                let stats = Stat::ALL.iter().filter_map(|s| numbers.stat(*s).map(|v| (*s, v))).collect();
-                self.catalog[k].metric(Values { stats, n: numbers.n })
-            })
-            .collect();
-        Run { context: self.context.run_context(branch), metrics }
+        Run { context: self.context.run_context(branch), metrics: (0..self.len()).map(|k| self.metric(k)).collect() }
     }
 
     /// A run of `Metric`s packed (tests, benches, and runs that were never stored).

@@ -169,21 +169,25 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // the current ones, sorted by name and measure as `ingest` gives them, is `2i + 1`; a
     // stored metric missing now is `2p` where `p` current metrics come before it.
     let mut places: Vec<usize> = work.iter().map(|(_, i)| 2 * i + 1).collect();
-    let mut drafts = crate::parallel::map(work, |(budget, i)| {
-        let text = budget.map(|(_, text)| text).or(defaults_text.as_deref().filter(|_| baseline.is_some()));
-        draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], baseline.as_ref().map(|b| (b, i)))
+    // First every row's judgement alone (numbers, no text), then the false-discovery
+    // adjustment across them, then each row written out whole: a row's draft with its text
+    // lives only while that row is decided (20,000 drafts held for the adjustment were 14 MB).
+    let mut judged = crate::parallel::map(work.clone(), |(budget, i)| {
+        judge_row(budgets, budget.map(|(b, _)| b), &metrics[i], baseline.as_ref().map(|b| (b, i)))
     });
     // False discoveries controlled across every row that has a calibrated p-value.
-    let raw: Vec<f64> = drafts.iter().filter_map(|d| d.judgement.as_ref().and_then(|j| j.p_value)).collect();
+    let raw: Vec<f64> = judged.iter().filter_map(Judged::p_value).collect();
     let mut adjusted = crate::noise::fdr::benjamini_hochberg(&raw).into_iter();
     let tested = raw.len();
-    // In place: a draft is most of a kilobyte, and 20,000 of them moved is 15 MB copied.
-    for d in &mut drafts {
-        d.adjusted = d.judgement.as_ref().and_then(|j| j.p_value).and_then(|_| adjusted.next());
+    for j in &mut judged {
+        j.adjusted = j.p_value().and_then(|_| adjusted.next());
     }
     let confidence = format!("{}%", sig3(budgets.defaults.confidence * 100.0));
-    let mut rows = crate::parallel::map(drafts, |d| {
-        let trend = d.trend;
+    let work: Vec<_> = work.into_iter().zip(judged).collect();
+    let mut rows = crate::parallel::map(work, |((budget, i), judged)| {
+        let text = budget.map(|(_, text)| text).or(defaults_text.as_deref().filter(|_| baseline.is_some()));
+        let trend = baseline.as_ref().map(|b| (b, i));
+        let d = draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], trend, judged);
         let mut row = decide(budgets, d, tested, &confidence);
         if let Some((index, i)) = trend.filter(|_| trends == Trends::All || row.status.shows_trend()) {
             row.history = index.history_of(i).iter().filter_map(|m| m.stat(row.stat)).collect();
@@ -191,11 +195,12 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
         row
     });
     if let Some(index) = &baseline {
-        let newest = &index.comparison.newest.metrics;
-        for (old, place) in newest.iter().zip(index.places_now(metrics, newest)) {
+        let chosen = index.comparison.chosen_run();
+        let stored: Vec<Key> = chosen.catalog.iter().map(|d| (d.name.as_str(), d.measure.as_deref())).collect();
+        for (k, place) in index.places_now(metrics, &stored).into_iter().enumerate() {
             // A removed file of a bundle is a change in the bundle table, not a missing result.
-            if let (None, Err(before)) = (&old.part_of, place) {
-                rows.push(missing_row(budgets, old, index));
+            if let (None, Err(before)) = (&chosen.catalog[k].part_of, place) {
+                rows.push(missing_row(budgets, &chosen.metric(k), index));
                 places.push(2 * before);
             }
         }
@@ -395,16 +400,15 @@ impl<'a> BaselineIndex<'a> {
     /// of them, `Err(p)` where it is not and `p` of them come before it. One walk along both
     /// when `stored` is sorted, as stored runs are (a binary search per stored metric was 20
     /// name comparisons each at 1,000,000 metrics, most of them cache misses).
-    fn places_now(&self, current: &[Metric], stored: &[Metric]) -> Vec<Result<(), usize>> {
-        let search = |old: &Metric| self.order.binary_search_by(|&i| key(&current[i]).cmp(&key(old))).map(|_| ());
-        if !stored.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+    fn places_now(&self, current: &[Metric], stored: &[Key]) -> Vec<Result<(), usize>> {
+        let search = |old: &Key| self.order.binary_search_by(|&i| key(&current[i]).cmp(old)).map(|_| ());
+        if !stored.is_sorted() {
             return stored.iter().map(search).collect();
         }
         let mut before = 0;
         stored
             .iter()
-            .map(|old| {
-                let old = key(old);
+            .map(|&old| {
                 while before < self.order.len() && key(&current[self.order[before]]) < old {
                     before += 1;
                 }
@@ -443,21 +447,63 @@ struct Draft<'a> {
     /// Not in the baseline at all.
     is_new: bool,
     branch: &'a str,
-    /// Where the row's trend is, should its status show it: the stored runs and the metric.
-    trend: Option<(&'a BaselineIndex<'a>, usize)>,
+}
+
+/// A row's judgement by the noise model (its numbers only), made for every row before any row
+/// is written, so the p-values can be adjusted across them.
+struct Judged {
+    /// The stat the row is about (the budget's `stat:`, else the metric's headline).
+    stat: Stat,
+    /// `None` without a baseline, without the stat in this run, or without it in the baseline.
+    judgement: Option<crate::noise::Judgement>,
+    /// The baseline has no run with this metric at all.
+    is_new: bool,
+    /// The judgement's p-value adjusted across the run's rows.
+    adjusted: Option<f64>,
+}
+
+impl Judged {
+    fn p_value(&self) -> Option<f64> {
+        self.judgement.as_ref().and_then(|j| j.p_value)
+    }
+}
+
+/// The noise model's judgement of `metric` under `budget` against the baseline, if any.
+fn judge_row(
+    budgets: &Budgets,
+    budget: Option<&Budget>,
+    metric: &Metric,
+    baseline: Option<(&BaselineIndex, usize)>,
+) -> Judged {
+    let defaults = &budgets.defaults;
+    let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
+    let mut judged = Judged { stat, judgement: None, is_new: false, adjusted: None };
+    let (Some((index, i)), Some(_)) = (baseline, metric.stat(stat)) else { return judged };
+    let history = index.history_of(i);
+    let input = crate::noise::Input {
+        stat,
+        current: metric,
+        history: &history,
+        min_history: defaults.min_history,
+        confidence: defaults.confidence,
+    };
+    judged.judgement = crate::noise::judge(&input);
+    judged.is_new = judged.judgement.is_none() && history.is_empty();
+    judged
 }
 
 /// `budget_text`: the budget as the row states it (the defaults' regression limit for a metric
-/// no budget names).
+/// no budget names); `verdict`: the row's judgement, adjusted across the rows.
 fn draft<'a>(
     budgets: &Budgets,
     budget: Option<&'a Budget>,
     budget_text: Option<&str>,
     metric: &Metric,
     baseline: Option<(&'a BaselineIndex<'a>, usize)>,
+    verdict: Judged,
 ) -> Draft<'a> {
     let defaults = &budgets.defaults;
-    let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
+    let stat = verdict.stat;
     let severity = budget.map_or(defaults.severity, |b| b.severity);
     let regression = budget.map_or(defaults.regression, |b| b.regression);
     let unit = metric.unit.clone();
@@ -497,12 +543,11 @@ fn draft<'a>(
         severity,
         regression,
         judgement: None,
-        adjusted: None,
+        adjusted: verdict.adjusted,
         broken: Vec::new(),
         notes: Vec::new(),
         is_new: false,
         branch: baseline.map_or("", |(b, _)| b.comparison.branch.as_str()),
-        trend: baseline,
     };
     let Some(current) = d.row.current else {
         let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
@@ -525,18 +570,10 @@ fn draft<'a>(
             }
         }
     }
-    if let Some((index, i)) = baseline {
-        let history = index.history_of(i);
-        let input = crate::noise::Input {
-            stat,
-            current: metric,
-            history: &history,
-            min_history: defaults.min_history,
-            confidence: defaults.confidence,
-        };
-        match crate::noise::judge(&input) {
+    if baseline.is_some() {
+        match verdict.judgement {
             None => {
-                d.is_new = history.is_empty();
+                d.is_new = verdict.is_new;
                 d.notes.push(match d.is_new {
                     true => format!("new: not in the {} baseline", d.branch),
                     false => format!("the {} baseline has no {stat} for it", d.branch),
@@ -718,7 +755,6 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
     let commit = index
         .comparison
         .newest
-        .context
         .commit
         .as_deref()
         // Characters, not bytes: a commit label is whatever the user passed (issue 14.3).
@@ -813,6 +849,7 @@ mod tests {
         let run = Run { context: RunContext::default(), metrics: stored.clone() };
         let comparison = Comparison::new("main", vec![run], String::new(), String::new());
         let index = BaselineIndex::new(&comparison, &current);
+        let stored: Vec<Key> = stored.iter().map(key).collect();
         assert_eq!(index.places_now(&current, &stored), [Ok(()), Ok(()), Err(3), Err(4)]);
         let mut unsorted = stored;
         unsorted.reverse();

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::model::{Metric, Run, Stat};
+use crate::baseline::history::PackedRun;
+use crate::model::{Metric, Stat};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -99,7 +100,7 @@ fn row(
 }
 
 /// One table per bundle measured in this run.
-pub fn tables(metrics: &[Metric], baseline: Option<&Run>) -> Vec<BundleTable> {
+pub fn tables(metrics: &[Metric], baseline: Option<&PackedRun>) -> Vec<BundleTable> {
     let mut parts: BTreeMap<&str, Vec<&Metric>> = BTreeMap::new();
     for m in metrics {
         if let Some(group) = &m.part_of {
@@ -111,8 +112,13 @@ pub fn tables(metrics: &[Metric], baseline: Option<&Run>) -> Vec<BundleTable> {
         return Vec::new();
     }
     let by_name: HashMap<&str, &Metric> = metrics.iter().map(|m| (m.name.as_str(), m)).collect();
-    let old: HashMap<&str, &Metric> =
-        baseline.map(|r| r.metrics.iter().map(|m| (m.name.as_str(), m)).collect()).unwrap_or_default();
+    // The stored bundles' totals and files, as metrics (the rest of the stored run is not read).
+    let in_a_bundle =
+        |d: &crate::baseline::stored::Descriptor| d.part_of.is_some() || parts.contains_key(d.name.as_str());
+    let stored: Vec<Metric> = baseline
+        .map(|run| (0..run.len()).filter(|&k| in_a_bundle(&run.catalog[k])).map(|k| run.metric(k)).collect())
+        .unwrap_or_default();
+    let old: HashMap<&str, &Metric> = stored.iter().map(|m| (m.name.as_str(), m)).collect();
 
     let mut tables = Vec::new();
     for (group, files) in parts {

@@ -232,7 +232,7 @@ mod tests {
         let compared = Compared {
             current: RunContext { commit: Some("abc".into()), ..Default::default() },
             baseline: Some(BaselineInfo {
-                context: comparison.newest.context.clone(),
+                context: comparison.newest.clone(),
                 runs: 8,
                 chosen: comparison.chosen.clone(),
                 why: comparison.why.clone(),
