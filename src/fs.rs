@@ -136,6 +136,15 @@ impl Write for Staged {
         }
     }
 
+    /// Whole pieces into the buffer at once: a serializer writes a report in thousands of
+    /// small pieces, and the default `write_all` asks `write` for each in a loop.
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.sink {
+            Sink::Temp { file, .. } => file.write_all(bytes),
+            Sink::Through(held) => held.write_all(bytes),
+        }
+    }
+
     /// Flushes into the temp file only: the target changes at [`Staged::commit`].
     fn flush(&mut self) -> std::io::Result<()> {
         match &mut self.sink {
