@@ -182,7 +182,7 @@ impl Object for RowView {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::baseline::Comparison;
     use crate::model::{Direction, Metric, Run, RunContext, Stat};
@@ -190,7 +190,7 @@ mod tests {
 
     /// A report with rows of every kind: over a budget, improved, new, missing, passing; with
     /// and without trends, a measure, a budget and a note.
-    fn varied_report() -> Report {
+    pub(crate) fn varied_report() -> Report {
         let budgets = crate::budget::parse(
             std::path::Path::new("budgets.yaml"),
             "version: 1\ndefaults:\n  regression: 10%\nbudgets:\n  - metric: \"api/slow\"\n    max: 5ms\n",
