@@ -153,12 +153,12 @@ fn sniff(path: &Path, found: &mut Found) {
     // Config and lock files are JSON too; only what a format claims and reads counts.
     let Ok(metrics) = ingest::read_file(path, None) else { return };
     let Some(format) = metrics.first().and_then(|m| m.source.as_ref()).map(|s| s.format.clone()) else { return };
-    if format == "criterion" {
+    if &*format == "criterion" {
         return;
     }
     let keys = metrics.iter().map(|m| (m.name.clone(), m.measure.clone())).collect();
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
-    found.candidates.push(Candidate { path: slash(path), format, keys, modified });
+    found.candidates.push(Candidate { path: slash(path), format: format.to_string(), keys, modified });
 }
 
 /// Lists result files newest first, leaving out any whose benchmarks a newer file already

@@ -455,7 +455,7 @@ fn run() -> Option<Vec<FileReport>> {
                 (e.label.clone(), outcome)
             })
             .collect();
-        let format = if known { format } else { format!("{format}; not in the expected files") };
+        let format = if known { format.to_string() } else { format!("{format}; not in the expected files") };
         let error = read.err().map(|e| e.to_string().replace(&root.join(&relative).display().to_string(), &relative));
         reports.push(FileReport { file: relative, format, error, outcomes });
     }

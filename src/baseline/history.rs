@@ -25,8 +25,11 @@ pub struct PackedRun {
     pub catalog: Arc<Vec<Descriptor>>,
     /// Metrics pushed.
     count: usize,
-    /// Every metric's mask while they are all the same (and `masks`, `starts` are empty).
+    /// Every metric's mask while they are all the same (and `masks`, `starts` are empty), and
+    /// its number of stats (counting a mask's bits has no instruction on baseline x86_64, and
+    /// the history is read a million times at 20,000 metrics with 50 runs).
     uniform_mask: u32,
+    uniform_width: usize,
     masks: Vec<u32>,
     starts: Vec<u32>,
     ns: Vec<Option<u64>>,
@@ -48,12 +51,13 @@ impl PackedRun {
             // Room for the whole run, should every metric be like the first (most runs; others
             // grow by doubling).
             self.uniform_mask = mask;
+            self.uniform_width = mask.count_ones() as usize;
             self.values.reserve(self.catalog.len().saturating_sub(1) * self.values.len());
         }
-        let fits = mask == self.uniform_mask && self.values.len() - start == mask.count_ones() as usize;
+        let fits = mask == self.uniform_mask && self.values.len() - start == self.uniform_width;
         if self.masks.is_empty() && !fits {
             // The first metric unlike the others: every metric's mask and start from here on.
-            let width = self.uniform_mask.count_ones();
+            let width = self.uniform_width as u32;
             self.masks = vec![self.uniform_mask; k];
             self.starts = (0..k as u32).map(|i| i * width).collect();
         }
@@ -84,7 +88,7 @@ impl PackedRun {
         assert!(k < self.count, "metric {k} of a run of {}", self.count);
         let (mask, start, end) = match self.masks.is_empty() {
             true => {
-                let width = self.uniform_mask.count_ones() as usize;
+                let width = self.uniform_width;
                 (self.uniform_mask, k * width, (k + 1) * width)
             }
             false => {

@@ -418,6 +418,8 @@ fn decode_each(
     }
     let known = (1u32 << Stat::ALL.len()) - 1;
     let mut values = [0.0; Stat::ALL.len()];
+    // The stats counted once per mask met in a row: most metrics of a run share one.
+    let (mut last_mask, mut present) = (0, 0);
     for _ in 0..count {
         let start = at;
         let mask = u32::try_from(read_varint(bytes, &mut at)?).map_err(|_| (start, "bad stat mask".to_string()))?;
@@ -425,7 +427,9 @@ fn decode_each(
             return Err((start, format!("unknown stats in mask {mask:#x} (written by a newer budgetgate?)")));
         }
         let stats = mask & known;
-        let present = stats.count_ones() as usize;
+        if stats != last_mask {
+            (last_mask, present) = (stats, stats.count_ones() as usize);
+        }
         // A metric's numbers in one bounds check (a million of them in a 50-run history).
         let width = if mask & WIDE != 0 { 8 } else { 4 };
         let Some(raw) = bytes.get(at..at + present * width) else {

@@ -5,6 +5,8 @@
 //! regression in an unbudgeted benchmark is not missed; they are listed either way so the
 //! report shows everything that was read.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::file::{Budget, Budgets, Severity};
@@ -74,7 +76,8 @@ pub struct Row {
     /// (current - baseline) / |baseline|, signed.
     pub change: Option<f64>,
     /// The budget as a reader would state it; `None` for unbudgeted metrics without a baseline.
-    pub budget: Option<String>,
+    /// Shared by the rows of one budget.
+    pub budget: Option<Arc<str>>,
     /// 1-based line of the budget in the budgets file.
     pub budget_line: Option<usize>,
     pub test: Test,
@@ -103,7 +106,8 @@ pub struct Row {
     pub notable: bool,
     /// Number of samples behind the current value, when known (tail percentiles need it).
     pub samples: Option<u64>,
-    pub source: Option<String>,
+    /// The file the metric was read from, shared by that file's rows.
+    pub source: Option<Arc<str>>,
     /// The value beyond which this row breaks its budget: the budget's `max` (for
     /// higher-is-better, `min`) or the regression limit applied to the baseline, whichever is
     /// stricter; drawn on trend charts.
@@ -132,6 +136,9 @@ pub struct Evaluation {
     pub unmatched: Vec<Unmatched>,
 }
 
+/// A budget and its text as rows state it.
+type BudgetText<'a> = (&'a Budget, &'a Arc<str>);
+
 /// Evaluates `metrics` against `budgets` and, when given, the baseline `comparison`.
 ///
 /// Errors only when a budget cannot apply to a metric it matches (a size limit on a timing):
@@ -139,11 +146,11 @@ pub struct Evaluation {
 pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Comparison>, trends: Trends) -> Evaluation {
     let baseline = comparison.map(|c| BaselineIndex::new(c, metrics));
     // Each row to make: a budget (or the defaults) and the metric it applies to. A budget's
-    // text is written once, not once per row it makes (a glob may match 20,000 metrics).
-    let described: Vec<String> = budgets.budgets.iter().map(Budget::describe).collect();
-    let defaults_text =
-        budgets.defaults.regression.map(|r| format!("≤ {}% worse than baseline (defaults)", sig3(r * 100.0)));
-    let mut work: Vec<(Option<(&Budget, &str)>, usize)> = Vec::new();
+    // text is written once and shared by every row it makes (a glob may match 20,000 metrics).
+    let described: Vec<Arc<str>> = budgets.budgets.iter().map(|b| b.describe().into()).collect();
+    let defaults_text: Option<Arc<str>> =
+        budgets.defaults.regression.map(|r| format!("≤ {}% worse than baseline (defaults)", sig3(r * 100.0)).into());
+    let mut work: Vec<(Option<BudgetText>, usize)> = Vec::new();
     let mut unmatched = Vec::new();
     let mut budgeted = vec![false; metrics.len()];
 
@@ -155,7 +162,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
             }
             matched = true;
             budgeted[i] = true;
-            work.push((Some((budget, text.as_str())), i));
+            work.push((Some((budget, text)), i));
         }
         if !matched {
             unmatched.push(unmatched_budget(budget, metrics));
@@ -185,7 +192,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     let confidence = format!("{}%", sig3(budgets.defaults.confidence * 100.0));
     let work: Vec<_> = work.into_iter().zip(judged).collect();
     let mut rows = crate::parallel::map(work, |((budget, i), judged)| {
-        let text = budget.map(|(_, text)| text).or(defaults_text.as_deref().filter(|_| baseline.is_some()));
+        let text = budget.map(|(_, text)| text).or(defaults_text.as_ref().filter(|_| baseline.is_some()));
         let trend = baseline.as_ref().map(|b| (b, i));
         let d = draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], trend, judged);
         let mut row = decide(budgets, d, tested, &confidence);
@@ -247,7 +254,7 @@ pub fn check_fit(budgets: &Budgets, metrics: &[Metric]) -> Result<()> {
             _ => "",
         };
         let from = match &metric.source {
-            Some(s) if s.format == "bundle" => {
+            Some(s) if &*s.format == "bundle" => {
                 format!(" (a size of bundle `{}`)", metric.part_of.as_deref().unwrap_or(&metric.name))
             }
             Some(s) => format!(" (read from {})", s.file),
@@ -497,7 +504,7 @@ fn judge_row(
 fn draft<'a>(
     budgets: &Budgets,
     budget: Option<&'a Budget>,
-    budget_text: Option<&str>,
+    budget_text: Option<&Arc<str>>,
     metric: &Metric,
     baseline: Option<(&'a BaselineIndex<'a>, usize)>,
     verdict: Judged,
@@ -519,7 +526,7 @@ fn draft<'a>(
         current: metric.stat(stat),
         baseline: None,
         change: None,
-        budget: budget_text.map(str::to_string),
+        budget: budget_text.cloned(),
         budget_line: budget.map(|b| b.line),
         test: Test::None,
         p_value: None,

@@ -130,7 +130,7 @@ pub fn tables(metrics: &[Metric], baseline: Option<&PackedRun>) -> Vec<BundleTab
             .map(|m| {
                 row(
                     short(&m.name),
-                    m.source.as_ref().map(|s| s.file.clone()),
+                    m.source.as_ref().map(|s| s.file.to_string()),
                     sizes(m),
                     old.get(m.name.as_str()).and_then(|o| sizes(o)),
                     baseline.is_some(),
