@@ -276,9 +276,17 @@ pub fn write_fixed(out: &mut String, value: f64, decimals: u32) {
         out.push('-');
     }
     let unit = 10u64.pow(decimals);
-    let _ = fmt::Write::write_fmt(out, format_args!("{}", digits / unit));
+    // itoa, not `format_args!`: the formatting machinery was most of a row's reason text.
+    let mut integer = itoa::Buffer::new();
+    out.push_str(integer.format(digits / unit));
     if decimals > 0 {
-        let _ = fmt::Write::write_fmt(out, format_args!(".{:0width$}", digits % unit, width = decimals as usize));
+        let mut fraction = itoa::Buffer::new();
+        let fraction = fraction.format(digits % unit);
+        out.push('.');
+        for _ in fraction.len()..decimals as usize {
+            out.push('0');
+        }
+        out.push_str(fraction);
     }
 }
 
