@@ -1,7 +1,7 @@
 //! Records the git commit the binary is built from, for `budgetgate --version`; on x86_64 musl,
 //! links the small-copy memcpy of `native/small_copy.c` (that file says why).
 fn main() {
-    small_copy_on_musl();
+    small_routines_on_musl();
     let commit = std::env::var("BUDGETGATE_COMMIT").ok().filter(|c| !c.is_empty()).or_else(|| {
         std::process::Command::new("git")
             .args(["rev-parse", "--short=12", "HEAD"])
@@ -20,18 +20,21 @@ fn main() {
     }
 }
 
-/// `native/small_copy.c` compiled and linked into every binary of the package (the action's,
-/// and the tests' when they are built for musl), with every call of memcpy sent to it. An
-/// object rather than a library: the linker takes all of an object whatever the link order,
-/// and the standard library, linked after our code, calls memcpy too.
-fn small_copy_on_musl() {
+/// `native/small_copy.c` and `native/small_compare.c` compiled and linked into every binary of
+/// the package (the action's, and the tests' when they are built for musl), with every call of
+/// memcpy and memcmp sent to them. Objects rather than a library: the linker takes all of an
+/// object whatever the link order, and the standard library, linked after our code, calls
+/// memcpy and memcmp too.
+fn small_routines_on_musl() {
     println!("cargo:rerun-if-changed=native/small_copy.c");
+    println!("cargo:rerun-if-changed=native/small_compare.c");
     let target = |key: &str| std::env::var(key).unwrap_or_default();
     if target("CARGO_CFG_TARGET_ENV") != "musl" || target("CARGO_CFG_TARGET_ARCH") != "x86_64" {
         return;
     }
     let objects = cc::Build::new()
         .file("native/small_copy.c")
+        .file("native/small_compare.c")
         .opt_level(2)
         .warnings(true)
         .flag("-ffreestanding")
@@ -42,4 +45,5 @@ fn small_copy_on_musl() {
         println!("cargo:rustc-link-arg={}", object.display());
     }
     println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
+    println!("cargo:rustc-link-arg=-Wl,--wrap=memcmp");
 }

@@ -1,7 +1,9 @@
-//! The x86_64 musl build copies memory with its own memcpy (`native/small_copy.c`, linked by
-//! build.rs): every copy of the program goes through it, so it must be exact at every size and
-//! alignment. Safe Rust reaches memcpy through `copy_from_slice` of a length known only at run
-//! time. On other targets this tests the C library's memcpy; CI also runs it built for musl.
+//! The x86_64 musl build copies and compares memory with its own memcpy and memcmp
+//! (`native/small_copy.c`, `native/small_compare.c`, linked by build.rs): every copy and every
+//! comparison of strings in the program goes through them, so they must be exact at every size
+//! and alignment. Safe Rust reaches memcpy through `copy_from_slice` of a length known only at
+//! run time, and memcmp through comparing slices. On other targets this tests the C library's;
+//! CI also runs it built for musl.
 
 use std::hint::black_box;
 
@@ -41,4 +43,48 @@ fn strings_built_from_many_small_pieces_are_whole() {
     }
     assert_eq!(text.len(), expected.len());
     assert!(text.bytes().zip(&expected).all(|(a, b)| a == *b));
+}
+
+#[test]
+fn comparisons_of_every_size_order_by_the_first_differing_byte() {
+    // The expected order, byte by byte (no call of memcmp): the first difference decides, as
+    // unsigned bytes; else the shorter is first.
+    fn expected(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+        for i in 0..a.len().min(b.len()) {
+            let (x, y) = (black_box(a[i]), black_box(b[i]));
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+    let base: Vec<u8> = (0..96u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    for len in 0..=70 {
+        for at in [0, 1, 5, 8] {
+            let a = &base[black_box(at)..at + black_box(len)];
+            let mut b = a.to_vec();
+            assert_eq!(a.cmp(&b[..]), std::cmp::Ordering::Equal, "{len} equal bytes");
+            assert!(a == &b[..]);
+            // A difference at every place, both ways, with bytes on both sides of 0x80.
+            for place in 0..len {
+                for (x, y) in [(0x00, 0xFF), (0x7F, 0x80), (0x41, 0x42), (0xFE, 0x01)] {
+                    let mut c = a.to_vec();
+                    b[place] = x;
+                    c[place] = y;
+                    assert_eq!(b[..].cmp(&c[..]), expected(&b, &c), "{len} bytes, differing at {place}");
+                    assert_eq!(c[..].cmp(&b[..]), expected(&c, &b), "{len} bytes, differing at {place}");
+                    assert!(b[..] != c[..]);
+                    b[place] = a[place];
+                }
+            }
+            // A prefix against the whole.
+            if len > 0 {
+                assert_eq!(a[..len - 1].cmp(a), std::cmp::Ordering::Less);
+            }
+        }
+    }
+    // Names as a big run sorts them: long shared prefixes.
+    let mut names: Vec<String> = (0..2000).rev().map(|i| format!("suite{:02}/bench_{i:06}", i % 7)).collect();
+    names.sort();
+    assert!(names.windows(2).all(|w| expected(w[0].as_bytes(), w[1].as_bytes()).is_lt()));
 }

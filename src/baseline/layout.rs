@@ -399,7 +399,7 @@ pub fn decode_values(bytes: &[u8], count: usize) -> Result<Vec<Values>, (usize, 
 
 /// The numbers of a run file straight into `run` (no map per metric).
 pub fn decode_packed(bytes: &[u8], run: &mut PackedRun) -> Result<(), (usize, String)> {
-    decode_each(bytes, run.catalog.len(), |mask, values, n| run.push(mask, values.iter().copied(), n))
+    decode_each(bytes, run.catalog.len(), |mask, values, n| run.push(mask, values, n))
 }
 
 /// Calls `each(stat mask, the stats' values in [`Stat::ALL`] order, n)` for every metric.
