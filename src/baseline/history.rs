@@ -43,7 +43,10 @@ impl PackedRun {
     }
 
     /// Appends the next metric's numbers: its stat mask, its values in [`Stat::ALL`] order.
-    /// (A million times for a 50-run history of 20,000 metrics: a slice, copied at once.)
+    /// (A million times for a 50-run history of 20,000 metrics: a slice, copied at once, and
+    /// inline in the decoder's loop, where a call's saving and restoring of registers was a
+    /// third of its cost.)
+    #[inline]
     pub fn push(&mut self, mask: u32, values: &[f64], n: Option<u64>) {
         let k = self.count;
         let start = self.values.len();

@@ -438,15 +438,15 @@ pub fn default_stat(metric: &Metric) -> Stat {
         .unwrap_or(Stat::Value)
 }
 
-/// A row with its numbers and the noise model's judgement, before the false-discovery
-/// adjustment across rows decides what is significant.
+/// A row with its numbers, the noise model's judgement and its adjusted p-value, before
+/// [`decide`] gives it a status and a reason; made and decided one row at a time.
 struct Draft<'a> {
     row: Row,
     budget: Option<&'a Budget>,
     severity: Severity,
     regression: Option<f64>,
     judgement: Option<crate::noise::Judgement>,
-    /// The judgement's p-value adjusted across the run's rows (set after every row is drafted).
+    /// The judgement's p-value adjusted across the run's rows.
     adjusted: Option<f64>,
     /// Absolute limits broken, and notes on those kept.
     broken: Vec<String>,
