@@ -86,7 +86,7 @@ impl FileStore {
             reader.read_to_end(&mut bytes).map_err(cannot_read)?;
             migrate_v1(&self.path, bytes, label)?
         } else {
-            unpack(&self.path, &mut reader, size, label).map_err(|e| e.or_io(cannot_read))?
+            unpack(&self.path, &mut reader, size, label)?
         };
         layout::check_manifest(&files)?;
         Ok(Some(files))
@@ -96,39 +96,14 @@ impl FileStore {
 /// Bytes read per system call while unpacking the container.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// What went wrong unpacking: the container's content, or reading it.
-enum UnpackError {
-    Damaged(Error),
-    Io(std::io::Error),
-}
-
-impl UnpackError {
-    fn or_io(self, io: impl FnOnce(std::io::Error) -> Error) -> Error {
-        match self {
-            UnpackError::Damaged(e) => e,
-            UnpackError::Io(e) => io(e),
-        }
-    }
-}
-
-impl From<std::io::Error> for UnpackError {
-    fn from(e: std::io::Error) -> Self {
-        UnpackError::Io(e)
-    }
-}
-
 /// The container's files, read from `reader` (`size` bytes in all, as the file system said).
-fn unpack(
-    path: &Path,
-    reader: &mut impl BufRead,
-    size: u64,
-    label: String,
-) -> std::result::Result<MemoryFiles, UnpackError> {
-    let bad = |line: usize, message: String| {
-        UnpackError::Damaged(Error::input(path, Place::Line { line, column: None }, message))
-    };
+fn unpack(path: &Path, reader: &mut impl BufRead, size: u64, label: String) -> Result<MemoryFiles> {
+    let bad = |line: usize, message: String| Error::input(path, Place::Line { line, column: None }, message);
+    let cannot_read = |e: std::io::Error| Error::io(path, "cannot read", e);
     let mut first = Vec::new();
-    read_line(reader, &mut first)?.ok_or_else(|| bad(1, "not a budgetgate baseline file".into()))?;
+    read_line(reader, &mut first)
+        .map_err(cannot_read)?
+        .ok_or_else(|| bad(1, "not a budgetgate baseline file".into()))?;
     let version = std::str::from_utf8(&first).ok().and_then(|l| l.strip_prefix(MAGIC)).ok_or_else(|| {
         bad(1, "not a budgetgate baseline file (expected it to start with `budgetgate-store/2`)".into())
     })?;
@@ -143,7 +118,9 @@ fn unpack(
         _ => return Err(bad(1, format!("unknown store version `{}`", crate::escape::log_field(version)))),
     }
     let mut line = Vec::new();
-    read_line(reader, &mut line)?.ok_or_else(|| bad(2, "the file list is missing (a truncated file?)".into()))?;
+    read_line(reader, &mut line)
+        .map_err(cannot_read)?
+        .ok_or_else(|| bad(2, "the file list is missing (a truncated file?)".into()))?;
     let listing: Vec<(String, usize)> =
         serde_json::from_slice(&line).map_err(|e| bad(2, format!("the file list is damaged: {e}")))?;
     // What the listed files can hold at most: the file less its two lines and their newlines.
@@ -152,24 +129,20 @@ fn unpack(
     for (name, len) in listing {
         // Never more than the file holds: a damaged length must not ask for gigabytes.
         let mut content = Vec::with_capacity(len.min(left as usize));
-        reader.take(len as u64).read_to_end(&mut content)?;
+        reader.take(len as u64).read_to_end(&mut content).map_err(cannot_read)?;
         if content.len() < len {
-            return Err(UnpackError::Damaged(Error::input(
+            return Err(Error::input(
                 path,
                 Place::Whole,
                 format!("ends inside `{}` (a truncated file?)", crate::escape::log_field(&name)),
-            )));
+            ));
         }
         left = left.saturating_sub(len as u64);
         files.files.insert(name, content);
     }
-    let after = std::io::copy(reader, &mut std::io::sink())?;
+    let after = std::io::copy(reader, &mut std::io::sink()).map_err(cannot_read)?;
     if after > 0 {
-        return Err(UnpackError::Damaged(Error::input(
-            path,
-            Place::Whole,
-            format!("{after} bytes after the last listed file"),
-        )));
+        return Err(Error::input(path, Place::Whole, format!("{after} bytes after the last listed file")));
     }
     Ok(files)
 }
