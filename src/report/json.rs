@@ -9,8 +9,9 @@ use std::io::Write;
 use super::Report;
 use crate::report::Row;
 
-/// Rows one thread serializes at a time: a few megabytes of JSON, written before the next
-/// rows are made, so the report is never held whole.
+/// Rows one thread serializes at a time: a few megabytes of JSON. At most two waves of pieces
+/// (one per core each) are held, the one being written and the one being made, so the report
+/// is never held whole.
 const ROWS_PER_PIECE: usize = 4_096;
 
 /// Where the rows go in the compact JSON of a report without rows: `rows` is a top-level

@@ -64,7 +64,7 @@ pub struct BaselineInfo {
     pub why: String,
 }
 
-/// Rows up to which the JSON report is indented ([`Report::to_json`]).
+/// Rows up to which the JSON report is indented ([`Report::write_json`]).
 pub const INDENTED_ROWS: usize = 1_000;
 
 #[derive(Debug, Clone, Serialize)]
