@@ -138,49 +138,19 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     }
     let comparison = comparison?;
     notes.extend(baseline_notes);
-    // The HTML report draws every row's trend; everything else only the notable rows'.
-    let trends = if args.report_html.is_some() { budget::Trends::All } else { budget::Trends::Notable };
-    let evaluation = budget::evaluate(&inputs.budgets, &metrics, comparison.as_ref(), trends);
-    let bundle_tables = bundles::tables(&metrics, comparison.as_ref().map(|c| c.chosen_run()));
     let context = run_context(args, ctx);
-    let compared = Compared {
-        current: context.clone(),
-        baseline: comparison.as_ref().map(|c| BaselineInfo {
-            context: RunContext { branch: Some(c.branch.clone()), ..c.newest.clone() },
-            runs: c.history.len(),
-            chosen: c.chosen.clone(),
-            why: c.why.clone(),
-        }),
-    };
-    // The stored runs are not read again: freed before the report is made and the run saved
-    // (at 20,000 metrics with 50 runs they are 19 MB, and saving reads the store once more).
-    drop(comparison);
-    let mut report = Report::new(
-        evaluation,
-        bundle_tables,
-        inputs.budgets.path.display().to_string(),
-        args.fail_on,
-        compared,
-        notes,
-    );
-    report.dashboard_url = dashboard_url;
-
-    // Render before writing anything, so a template error leaves no half-written outputs. The
-    // HTML page draws every row's trend; the other outputs keep only the notable rows' trends.
-    let html = args.report_html.as_ref().map(|_| crate::report::html::render(&report, &renderer)).transpose()?;
-    report.keep_notable_trends();
-    let report = std::sync::Arc::new(report);
-    // The comment and the JSON and CSV reports are made at once (at 20,000 rows the JSON is
-    // 15 MB, streamed into its temp file, and the comment reads every row), ...
-    let (markdown, (json, csv)) = crate::parallel::join(
-        || (args.report_md.is_some() || publishing).then(|| renderer.comment(&report)).transpose(),
+    // A save to a file is prepared while the gate decides (see `FileStore::prepare`): its wait
+    // for the disk overlaps the evaluation and the rendering, and it is put in place after them.
+    let (rendered, pending) = crate::parallel::join(
         || {
-            let json = args.report_json.as_deref().map(|path| stage_json(&report, path)).transpose();
-            (json, args.report_csv.as_ref().map(|_| crate::report::csv::render(&report)))
+            let gate = Gate { inputs: &inputs, metrics: &metrics, context: &context, renderer: &renderer, publishing };
+            gate.render(args, comparison, notes, dashboard_url)
         },
+        || prepare_file_save(args, ctx, &context, &metrics),
     );
-    let (markdown, json) = (markdown?, json?);
-    // ... and put in place while the run is saved: nothing is written before everything rendered.
+    let Rendered { report, markdown, html, json, csv } = rendered?;
+    // Nothing is written before everything rendered; the reports go in place while the run is
+    // saved (a save that failed to prepare still leaves the reports written, then stops).
     let outputs = [
         (&args.report_csv, csv.as_deref()),
         (&args.report_md, markdown.as_deref().map(str::as_bytes)),
@@ -197,8 +167,11 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
         }
         Ok(())
     };
-    let (written, saved) =
-        crate::parallel::join(write_reports, || save_run(args, ctx, &inputs, &renderer, context, metrics));
+    let save = || match pending? {
+        Some(pending) => pending.commit().map(drop),
+        None => save_run(args, ctx, &inputs, &renderer, context, metrics),
+    };
+    let (written, saved) = crate::parallel::join(write_reports, save);
     written?;
     saved?;
     match terminal::print(&report) {
@@ -209,6 +182,79 @@ fn decide(args: &CheckArgs, ctx: &github::Context, publishing: bool) -> Result<D
     Ok(Decided { report, markdown, renderer })
 }
 
+/// What the gate decides from: the resolved inputs, the metrics read, this run's context.
+struct Gate<'a> {
+    inputs: &'a plan::Inputs,
+    metrics: &'a [crate::model::Metric],
+    context: &'a RunContext,
+    renderer: &'a Renderer,
+    /// The comment is rendered for publishing even without `--report-md`.
+    publishing: bool,
+}
+
+/// The report and every output rendered from it, not yet in place.
+struct Rendered {
+    report: std::sync::Arc<Report>,
+    markdown: Option<String>,
+    html: Option<String>,
+    json: Option<crate::fs::Staged>,
+    csv: Option<Vec<u8>>,
+}
+
+impl Gate<'_> {
+    /// The evaluation against the baseline, the report, and its renderings.
+    fn render(
+        &self,
+        args: &CheckArgs,
+        comparison: Option<Comparison>,
+        notes: Vec<String>,
+        dashboard_url: Option<String>,
+    ) -> Result<Rendered> {
+        let (inputs, metrics, renderer) = (self.inputs, self.metrics, self.renderer);
+        // The HTML report draws every row's trend; everything else only the notable rows'.
+        let trends = if args.report_html.is_some() { budget::Trends::All } else { budget::Trends::Notable };
+        let evaluation = budget::evaluate(&inputs.budgets, metrics, comparison.as_ref(), trends);
+        let bundle_tables = bundles::tables(metrics, comparison.as_ref().map(|c| c.chosen_run()));
+        let compared = Compared {
+            current: self.context.clone(),
+            baseline: comparison.as_ref().map(|c| BaselineInfo {
+                context: RunContext { branch: Some(c.branch.clone()), ..c.newest.clone() },
+                runs: c.history.len(),
+                chosen: c.chosen.clone(),
+                why: c.why.clone(),
+            }),
+        };
+        // The stored runs are not read again: freed before the report is made (at 20,000
+        // metrics with 50 runs they are 19 MB).
+        drop(comparison);
+        let mut report = Report::new(
+            evaluation,
+            bundle_tables,
+            inputs.budgets.path.display().to_string(),
+            args.fail_on,
+            compared,
+            notes,
+        );
+        report.dashboard_url = dashboard_url;
+
+        // Render before writing anything, so a template error leaves no half-written outputs.
+        // The HTML page draws every row's trend; the other outputs keep only the notable rows'.
+        let html = args.report_html.as_ref().map(|_| crate::report::html::render(&report, renderer)).transpose()?;
+        report.keep_notable_trends();
+        let report = std::sync::Arc::new(report);
+        // The comment and the JSON and CSV reports are made at once (at 20,000 rows the JSON is
+        // 15 MB, streamed into its temp file, and the comment reads every row).
+        let (markdown, (json, csv)) = crate::parallel::join(
+            || (args.report_md.is_some() || self.publishing).then(|| renderer.comment(&report)).transpose(),
+            || {
+                let json = args.report_json.as_deref().map(|path| stage_json(&report, path)).transpose();
+                (json, args.report_csv.as_ref().map(|_| crate::report::csv::render(&report)))
+            },
+        );
+        Ok(Rendered { report, markdown: markdown?, html, json: json?, csv })
+    }
+}
+
 /// `--report-json`: the report written into its temp file beside `path`, put in place later.
 fn stage_json(report: &Report, path: &Path) -> Result<crate::fs::Staged> {
     let mut staged = crate::fs::stage_report(path)?;
@@ -216,7 +262,26 @@ fn stage_json(report: &Report, path: &Path) -> Result<crate::fs::Staged> {
     Ok(staged)
 }
 
-/// `--save-baseline`: this run into the store (with the dashboard when asked).
+/// `--save-baseline FILE`: this run into the file store, prepared (see [`baseline::prepare_save`]);
+/// `None` for a data branch, which [`save_run`] saves after the reports are written.
+fn prepare_file_save(
+    args: &CheckArgs,
+    ctx: &github::Context,
+    context: &RunContext,
+    metrics: &[crate::model::Metric],
+) -> Result<Option<baseline::PendingSave>> {
+    let Some(spec) = &args.save_baseline else { return Ok(None) };
+    let Spec::File(path) = Spec::parse(spec)? else { return Ok(None) };
+    let branch = context.branch.as_deref().unwrap_or(LOCAL_BRANCH);
+    let run = baseline::StoredRun::new(context, metrics, ctx.head_commit_time.clone());
+    baseline::prepare_save(&baseline::FileStore::new(path), branch, &run, args.keep).map(Some)
+}
+
+/// The branch a run is saved to when neither the flags nor the runner nor git name one.
+const LOCAL_BRANCH: &str = "local";
+
+/// `--save-baseline github:BRANCH`: this run into the data branch (with the dashboard when
+/// asked); a file store was saved through [`prepare_file_save`].
 fn save_run(
     args: &CheckArgs,
     ctx: &github::Context,
@@ -226,9 +291,12 @@ fn save_run(
     metrics: Vec<crate::model::Metric>,
 ) -> Result<()> {
     let Some(spec) = &args.save_baseline else { return Ok(()) };
-    let branch = context.branch.clone().unwrap_or_else(|| "local".to_string());
-    let policy = publish_policy(args);
     let spec = Spec::parse(spec)?;
+    if matches!(spec, Spec::File(_)) {
+        return Ok(());
+    }
+    let branch = context.branch.clone().unwrap_or_else(|| LOCAL_BRANCH.to_string());
+    let policy = publish_policy(args);
     let store = baseline::open(&spec, &|| github::data::connect(ctx, policy))?;
     let run = Run { context, metrics };
     if args.dry_run && matches!(spec, Spec::Branch { .. }) {

@@ -193,6 +193,34 @@ fn a_custom_template_receives_the_report_object() {
     assert!(out.contains("parse\\_small;"), "{out}");
 }
 
+/// The run is saved while the gate decides (issue 19), but put in place only after every
+/// output rendered: a template that fails at render time leaves the baseline as it was.
+#[test]
+fn a_template_error_at_render_time_saves_no_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = write(dir.path(), "t.md", "{{ verdict }}\n{{ no_such_field.x }}\n");
+    let store = dir.path().join("store.json");
+    let md = dir.path().join("out.md");
+    let args = |template: Option<&std::path::Path>| {
+        let mut args = vec!["check", "--budgets", "budgets.example.yaml", "--save-baseline", s(&store)];
+        args.extend(["--branch", "main", "--commit", "1111111111111111111111111111111111111111"]);
+        if let Some(t) = template {
+            args.extend(["--template", s(t), "--report-md", s(&md)]);
+        }
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    budgetgate().args(args(None)).assert().code(0);
+    let saved = std::fs::read(&store).unwrap();
+    budgetgate().args(args(Some(&template))).assert().code(2).stderr(predicate::str::contains("undefined"));
+    assert_eq!(std::fs::read(&store).unwrap(), saved, "the store is as it was");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("budgetgate-tmp"))
+        .collect();
+    assert!(left.is_empty(), "no temp file left: {left:?}");
+}
+
 #[test]
 fn template_mistakes_name_the_template_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -204,8 +204,20 @@ impl Store for FileStore {
     }
 
     fn update(&self, _message: &str, change: &mut dyn FnMut(&dyn Files) -> Result<Changes>) -> Result<Changes> {
-        let _lock = self.lock()?;
-        // Re-read under the lock: another job may have saved since we started.
+        self.prepare(change)?.commit()
+    }
+}
+
+impl FileStore {
+    /// [`Store::update`] up to the last step: under the lock, the change computed from a fresh
+    /// read (another job may have saved since we started), the new container written beside
+    /// the store and flushed to the disk. [`PendingSave::commit`] puts it in place; dropped, it
+    /// leaves the store as it was. `check` prepares its save while the gate is still deciding,
+    /// so the wait for the disk overlaps that work and nothing is in place before the verdict
+    /// (at 20,000 metrics with 50 runs the flush took 26–75 ms when it came after the 15 MB
+    /// JSON report, whose data the file system then wrote out first).
+    pub fn prepare(&self, change: &mut dyn FnMut(&dyn Files) -> Result<Changes>) -> Result<PendingSave> {
+        let lock = self.lock()?;
         let mut files = self
             .load()?
             .unwrap_or_else(|| MemoryFiles { label: self.path.display().to_string(), files: BTreeMap::new() });
@@ -214,8 +226,26 @@ impl Store for FileStore {
         // Under the lock every temp file of ours beside the baseline is a killed save's.
         let mut staged = crate::fs::stage_durable(&self.path, std::time::Duration::ZERO)?;
         pack(&files, &mut staged).map_err(|e| Error::io(&self.path, "cannot write", e))?;
-        staged.commit()?;
-        Ok(changes)
+        drop(files);
+        staged.sync()?;
+        Ok(PendingSave { staged, changes, _lock: lock })
+    }
+}
+
+/// A save to a [`FileStore`] written and on the disk but not yet in place; the store stays
+/// locked until it is committed or dropped, so no other save can come in between.
+#[must_use = "a pending save changes nothing until it is committed"]
+pub struct PendingSave {
+    staged: crate::fs::Staged,
+    changes: Changes,
+    _lock: File,
+}
+
+impl PendingSave {
+    /// Puts the new store in place (a rename); returns the changes it applied.
+    pub fn commit(self) -> Result<Changes> {
+        self.staged.commit()?;
+        Ok(self.changes)
     }
 }
 
@@ -253,6 +283,36 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(commits(&FileStore::new(&path), "main").len(), 8);
+    }
+
+    #[test]
+    fn a_prepared_save_changes_nothing_until_committed_and_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let store = FileStore::new(&path);
+        super::super::save(&store, "main", &run(1), None, 50).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let stored = StoredRun::from_run(&run(2), None);
+        let pending = super::super::prepare_save(&store, "main", &stored, 50).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), before, "not in place before the commit");
+        // Another save waits for the lock: it lands after the pending one, keeping both.
+        let other = {
+            let path = path.clone();
+            std::thread::spawn(move || super::super::save(&FileStore::new(path), "main", &run(3), None, 50).unwrap())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(std::fs::read(&path).unwrap(), before, "the other save waited");
+        pending.commit().unwrap();
+        other.join().unwrap();
+        assert_eq!(commits(&store, "main"), ["c1", "c2", "c3"]);
+        // Dropped uncommitted: the store as it was, no temp file, the lock free.
+        let before = std::fs::read(&path).unwrap();
+        drop(super::super::prepare_save(&store, "main", &StoredRun::from_run(&run(4), None), 50).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "the store and its lock file only: {names:?}");
+        super::super::save(&store, "main", &run(5), None, 50).unwrap();
+        assert_eq!(commits(&store, "main"), ["c1", "c2", "c3", "c5"]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::Run;
 
 pub use branch_store::{BranchStore, GitData};
-pub use file_store::FileStore;
+pub use file_store::{FileStore, PendingSave};
 pub use history::PackedRun;
 pub use layout::{Changes, Files};
 pub use select::{Comparison, Target};
@@ -101,6 +101,11 @@ pub fn save(store: &dyn Store, branch: &str, run: &Run, commit_time: Option<Stri
     let stored = StoredRun::from_run(run, commit_time);
     let message = format!("budgetgate: save {branch}@{} ({} metrics)", stored.short_commit(), stored.metrics.len());
     store.update(&message, &mut |files| layout::record(files, branch, &stored, keep))
+}
+
+/// [`save`] to a file store, prepared but not yet in place (see [`FileStore::prepare`]).
+pub fn prepare_save(store: &FileStore, branch: &str, run: &StoredRun, keep: usize) -> Result<PendingSave> {
+    store.prepare(&mut |files| layout::record(files, branch, run, keep))
 }
 
 /// Where `--publish-dashboard` writes the history dashboard inside a store (a data branch's

@@ -109,8 +109,12 @@ impl StoredRun {
     /// The stored form of `run`: its metrics sorted by name and measure (the order the layout's
     /// catalogs and the comparison's merge rely on).
     pub fn from_run(run: &Run, commit_time: Option<String>) -> StoredRun {
-        let mut metrics: Vec<StoredMetric> = run
-            .metrics
+        StoredRun::new(&run.context, &run.metrics, commit_time)
+    }
+
+    /// [`StoredRun::from_run`] of a run's parts, for a caller that keeps using the metrics.
+    pub fn new(context: &RunContext, metrics: &[Metric], commit_time: Option<String>) -> StoredRun {
+        let mut metrics: Vec<StoredMetric> = metrics
             .iter()
             .map(|m| StoredMetric {
                 descriptor: Descriptor {
@@ -129,10 +133,10 @@ impl StoredRun {
         });
         StoredRun {
             context: StoredContext {
-                commit: run.context.commit.clone(),
-                time: run.context.time.clone(),
+                commit: context.commit.clone(),
+                time: context.time.clone(),
                 commit_time,
-                runner: run.context.runner.clone(),
+                runner: context.runner.clone(),
             },
             metrics,
         }
