@@ -78,6 +78,27 @@ impl PackedRun {
         self.count += 1;
     }
 
+    /// Appends consecutive metrics alike: the same stat mask, `width` values each, no sample
+    /// count; `values` holds theirs back to back (`width` > 0). Where the run is uniform with
+    /// them, one copy.
+    pub fn extend(&mut self, mask: u32, values: &[f64], width: usize) {
+        let mut rest = values;
+        if self.count == 0 {
+            let Some((first, after)) = rest.split_at_checked(width) else { return };
+            self.push(mask, first, None);
+            rest = after;
+        }
+        let uniform = self.masks.is_empty() && self.ns.is_empty() && mask == self.uniform_mask;
+        if uniform && width == self.uniform_width {
+            self.values.extend_from_slice(rest);
+            self.count += rest.len() / width;
+        } else {
+            for values in rest.chunks_exact(width) {
+                self.push(mask, values, None);
+            }
+        }
+    }
+
     /// Metrics stored (so far).
     pub fn len(&self) -> usize {
         self.count

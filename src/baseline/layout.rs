@@ -389,25 +389,49 @@ pub fn encode_values(run: &StoredRun) -> Vec<u8> {
 
 /// The numbers of `count` metrics; on error (byte offset, what was wrong).
 pub fn decode_values(bytes: &[u8], count: usize) -> Result<Vec<Values>, (usize, String)> {
-    let mut all = Vec::with_capacity(count);
-    decode_each(bytes, count, |mask, values, n| {
-        let stats = Stat::ALL.iter().filter(|s| mask & s.bit() != 0).copied().zip(values.iter().copied()).collect();
-        all.push(Values { stats, n });
-    })?;
-    Ok(all)
+    struct All(Vec<Values>);
+    impl Decoded for All {
+        fn one(&mut self, mask: u32, values: &[f64], n: Option<u64>) {
+            let stats = Stat::ALL.iter().filter(|s| mask & s.bit() != 0).copied().zip(values.iter().copied()).collect();
+            self.0.push(Values { stats, n });
+        }
+    }
+    let mut all = All(Vec::with_capacity(count));
+    decode_each(bytes, count, &mut all)?;
+    Ok(all.0)
 }
 
 /// The numbers of a run file straight into `run` (no map per metric).
 pub fn decode_packed(bytes: &[u8], run: &mut PackedRun) -> Result<(), (usize, String)> {
-    decode_each(bytes, run.catalog.len(), |mask, values, n| run.push(mask, values, n))
+    decode_each(bytes, run.catalog.len(), run)
 }
 
-/// Calls `each(stat mask, the stats' values in [`Stat::ALL`] order, n)` for every metric.
-fn decode_each(
-    bytes: &[u8],
-    count: usize,
-    mut each: impl FnMut(u32, &[f64], Option<u64>),
-) -> Result<(), (usize, String)> {
+impl Decoded for PackedRun {
+    fn one(&mut self, mask: u32, values: &[f64], n: Option<u64>) {
+        self.push(mask, values, n);
+    }
+    fn many(&mut self, mask: u32, values: &[f64], width: usize) {
+        self.extend(mask, values, width);
+    }
+}
+
+/// What [`decode_each`] hands the metrics it decodes to.
+trait Decoded {
+    /// One metric: its stat mask, its stats' values in [`Stat::ALL`] order, its sample count.
+    fn one(&mut self, mask: u32, values: &[f64], n: Option<u64>);
+    /// Consecutive metrics with the same mask and no sample count, `width` (> 0) values each.
+    fn many(&mut self, mask: u32, values: &[f64], width: usize) {
+        for values in values.chunks_exact(width) {
+            self.one(mask, values, None);
+        }
+    }
+}
+
+/// Metrics decoded per [`Decoded::many`] call: their values stay in the first-level cache.
+const STRETCH: usize = 1024;
+
+/// Hands every metric of a run file to `out`.
+fn decode_each(bytes: &[u8], count: usize, out: &mut impl Decoded) -> Result<(), (usize, String)> {
     if bytes.get(..4) != Some(RUN_MAGIC) {
         return Err((0, "not a budgetgate run file (expected it to start with BGR2)".into()));
     }
@@ -418,9 +442,11 @@ fn decode_each(
     }
     let known = (1u32 << Stat::ALL.len()) - 1;
     let mut values = [0.0; Stat::ALL.len()];
+    let mut stretch = Vec::new();
     // The stats counted once per mask met in a row: most metrics of a run share one.
     let (mut last_mask, mut present) = (0, 0);
-    for _ in 0..count {
+    let mut left = count;
+    while left > 0 {
         let start = at;
         let mask = u32::try_from(read_varint(bytes, &mut at)?).map_err(|_| (start, "bad stat mask".to_string()))?;
         if mask & !(known | HAS_N | WIDE) != 0 {
@@ -430,7 +456,29 @@ fn decode_each(
         if stats != last_mask {
             (last_mask, present) = (stats, stats.count_ones() as usize);
         }
-        // A metric's numbers in one bounds check (a million of them in a 50-run history).
+        // Most runs are a stretch of metrics alike: a one-byte mask and f32 values, nothing
+        // else. Those are taken a stretch at a time (a million of them in a 50-run history of
+        // 20,000 metrics, where one call and its checks per metric were 12 % of the step).
+        if mask == stats && at == start + 1 && present > 0 {
+            let stride = 1 + 4 * present;
+            let alike = bytes[start..]
+                .chunks_exact(stride)
+                .take(left.min(STRETCH))
+                .take_while(|metric| u32::from(metric[0]) == mask)
+                .count();
+            if alike > 0 {
+                stretch.clear();
+                for metric in bytes[start..start + alike * stride].chunks_exact(stride) {
+                    let numbers = metric[1..].chunks_exact(4);
+                    stretch.extend(numbers.map(|raw| f64::from(f32::from_le_bytes(raw.try_into().expect("4 bytes")))));
+                }
+                out.many(stats, &stretch, present);
+                at = start + alike * stride;
+                left -= alike;
+                continue;
+            }
+        }
+        // A metric's numbers in one bounds check.
         let width = if mask & WIDE != 0 { 8 } else { 4 };
         let Some(raw) = bytes.get(at..at + present * width) else {
             let complete = (bytes.len() - at) / width;
@@ -447,7 +495,8 @@ fn decode_each(
             }
         }
         let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
-        each(stats, &values[..present], n);
+        out.one(stats, &values[..present], n);
+        left -= 1;
     }
     if at != bytes.len() {
         return Err((at, format!("{} bytes left over after the last metric", bytes.len() - at)));
@@ -610,6 +659,41 @@ mod tests {
         assert_eq!(back, [r]);
         let bytes = files.files[&index.runs[0].file].len();
         assert!(bytes <= 200 * 40, "{bytes} bytes for 200 metrics");
+    }
+
+    /// Stretches of metrics alike are decoded a stretch at a time: every mix of them with the
+    /// metrics that are not (wide, with a sample count, other stats) reads back the same.
+    #[test]
+    fn stretches_of_alike_metrics_decode_as_metrics_one_by_one_do() {
+        let mut r = run("c1", 2_600);
+        for (i, m) in r.metrics.iter_mut().enumerate() {
+            m.values = match i {
+                1_000 => Values { stats: [(Stat::Raw, 16_777_217.0)].into(), n: None },
+                1_001 | 2_599 => Values { stats: [(Stat::Value, i as f64 + 0.5)].into(), n: Some(7) },
+                1_002..1_500 => Values { stats: [(Stat::Mean, i as f64), (Stat::Min, 1.0)].into(), n: None },
+                _ => Values { stats: [(Stat::Value, i as f64 * 1.5)].into(), n: None },
+            };
+            m.descriptor.exact = i == 1_000;
+        }
+        let bytes = encode_values(&r);
+        let one_by_one = decode_values(&bytes, r.metrics.len()).unwrap();
+        let catalog = Arc::new(r.metrics.iter().map(|m| m.descriptor.clone()).collect::<Vec<_>>());
+        let mut packed = PackedRun::new(r.context.clone(), catalog);
+        decode_packed(&bytes, &mut packed).unwrap();
+        assert_eq!(packed.len(), r.metrics.len());
+        for (k, (m, back)) in r.metrics.iter().zip(&one_by_one).enumerate() {
+            assert_eq!(back, &m.values, "metric {k}");
+            let got = packed.get(k);
+            let stats: Vec<(Stat, f64)> = Stat::ALL.iter().filter_map(|s| got.stat(*s).map(|v| (*s, v))).collect();
+            assert_eq!(stats, m.values.stats.iter().map(|(s, v)| (*s, *v)).collect::<Vec<_>>(), "metric {k}");
+            assert_eq!(got.n, m.values.n, "metric {k}");
+        }
+        // Cut inside a stretch, in metric 2,000's value: the error points just past its mask.
+        let before = StoredRun { metrics: r.metrics[..2_000].to_vec(), ..r.clone() };
+        let start = encode_values(&before).len();
+        let mut packed = PackedRun::new(r.context.clone(), Arc::new(Vec::new()));
+        let err = decode_each(&bytes[..start + 3], r.metrics.len(), &mut packed).unwrap_err();
+        assert_eq!(err, (start + 1, "the file ends in the middle of a number".to_string()));
     }
 
     #[test]
