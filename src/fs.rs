@@ -142,6 +142,26 @@ impl Staged {
         self.synced = true;
         Ok(())
     }
+
+    /// Appends `len` bytes of `from` starting at `offset`: on Linux the kernel copies them file
+    /// to file (copy_file_range), without their passing through our memory. For the baseline
+    /// store, whose unchanged files are copied from the old container into the new one (148 MB
+    /// at 1,000,000 metrics with 10 runs, which a save held in memory before).
+    pub fn copy_from(&mut self, from: &std::fs::File, offset: u64, len: u64) -> std::io::Result<()> {
+        use std::io::{Read, Seek};
+        let mut from = from;
+        from.seek(std::io::SeekFrom::Start(offset))?;
+        let mut part = from.take(len);
+        self.synced = false;
+        let copied = match &mut self.sink {
+            Sink::Temp { file, .. } => std::io::copy(&mut part, file)?,
+            Sink::Through(held) => std::io::copy(&mut part, held)?,
+        };
+        if copied < len {
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file being copied ended early"));
+        }
+        Ok(())
+    }
 }
 
 impl Write for Staged {

@@ -60,17 +60,39 @@ impl FileStore {
     /// The store's files, read straight into one buffer each (a copy of the whole container
     /// first was 7 MB more at 20,000 metrics with 50 runs, twice a step: to compare, to save).
     fn load(&self) -> Result<Option<MemoryFiles>> {
-        let limit = crate::limits::FILE_SIZE;
-        let cannot_read = |e: std::io::Error| match self.path.is_dir() {
-            true => Error::input(&self.path, Place::Whole, "is a folder; expected a baseline file"),
-            false => Error::io(&self.path, "cannot read", e),
+        let Some((mut reader, size, label)) = self.open()? else { return Ok(None) };
+        let files = match is_version_1(&mut reader).map_err(|e| self.cannot_read(e))? {
+            true => self.migrate(reader, size, label)?,
+            false => unpack(&self.path, &mut reader, size, label)?,
         };
+        layout::check_manifest(&files)?;
+        Ok(Some(files))
+    }
+
+    /// The store as a save reads it: a container's listing, its files read only where the
+    /// change looks (the manifest, the branch's index) and the rest copied by [`pack_over`];
+    /// a version-1 file in memory, migrated.
+    fn load_for_save(&self) -> Result<Option<Current>> {
+        let Some((mut reader, size, label)) = self.open()? else { return Ok(None) };
+        if is_version_1(&mut reader).map_err(|e| self.cannot_read(e))? {
+            let files = self.migrate(reader, size, label)?;
+            layout::check_manifest(&files)?;
+            return Ok(Some(Current::Memory(files)));
+        }
+        let container = Container::list(&self.path, reader, size, label)?;
+        layout::check_manifest(&container)?;
+        Ok(Some(Current::Container(container)))
+    }
+
+    /// The store file opened for reading, its size and label; `None` when it does not exist.
+    fn open(&self) -> Result<Option<(BufReader<File>, u64, String)>> {
+        let limit = crate::limits::FILE_SIZE;
         let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(cannot_read(e)),
+            Err(e) => return Err(self.cannot_read(e)),
         };
-        let size = file.metadata().map_err(cannot_read)?.len();
+        let size = file.metadata().map_err(|e| self.cannot_read(e))?.len();
         if size > limit.value() {
             return Err(Error::input(
                 &self.path,
@@ -78,19 +100,119 @@ impl FileStore {
                 limit.exceeded(&format!("the baseline is {size} bytes")),
             ));
         }
-        let mut reader = BufReader::with_capacity(READ_BUFFER, file);
         let label = self.path.display().to_string();
-        let start = reader.fill_buf().map_err(cannot_read)?;
-        let files = if start.first() == Some(&b'{') || start.starts_with(b"\xEF\xBB\xBF") {
-            let mut bytes = Vec::with_capacity(size as usize);
-            reader.read_to_end(&mut bytes).map_err(cannot_read)?;
-            migrate_v1(&self.path, bytes, label)?
-        } else {
-            unpack(&self.path, &mut reader, size, label)?
-        };
-        layout::check_manifest(&files)?;
-        Ok(Some(files))
+        Ok(Some((BufReader::with_capacity(READ_BUFFER, file), size, label)))
     }
+
+    fn cannot_read(&self, e: std::io::Error) -> Error {
+        match self.path.is_dir() {
+            true => Error::input(&self.path, Place::Whole, "is a folder; expected a baseline file"),
+            false => Error::io(&self.path, "cannot read", e),
+        }
+    }
+
+    fn migrate(&self, mut reader: BufReader<File>, size: u64, label: String) -> Result<MemoryFiles> {
+        let mut bytes = Vec::with_capacity(size as usize);
+        reader.read_to_end(&mut bytes).map_err(|e| self.cannot_read(e))?;
+        migrate_v1(&self.path, bytes, label)
+    }
+}
+
+/// Whether the file is a version-1 document (JSON) rather than a container.
+fn is_version_1(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let start = reader.fill_buf()?;
+    Ok(start.first() == Some(&b'{') || start.starts_with(b"\xEF\xBB\xBF"))
+}
+
+/// The store as [`FileStore::load_for_save`] gives it.
+enum Current {
+    Memory(MemoryFiles),
+    Container(Container),
+}
+
+/// A container's listing: each file's place in it, read on demand.
+struct Container {
+    label: String,
+    file: File,
+    /// Path → (offset in the container, length).
+    files: BTreeMap<String, (u64, usize)>,
+}
+
+impl Container {
+    /// The listing of the container `reader` reads (`size` bytes in all), checked against the
+    /// size as [`unpack`] checks it against the bytes.
+    fn list(path: &Path, mut reader: BufReader<File>, size: u64, label: String) -> Result<Container> {
+        let (listing, header) = read_header(path, &mut reader)?;
+        let mut at = header;
+        let mut files = BTreeMap::new();
+        for (name, len) in listing {
+            if at.saturating_add(len as u64) > size {
+                return Err(truncated_in(path, &name));
+            }
+            files.insert(name, (at, len));
+            at += len as u64;
+        }
+        if at < size {
+            return Err(bytes_after(path, size - at));
+        }
+        Ok(Container { label, file: reader.into_inner(), files })
+    }
+}
+
+impl Files for Container {
+    fn paths(&self) -> Result<Vec<String>> {
+        Ok(self.files.keys().cloned().collect())
+    }
+    fn read(&self, path: &str) -> Result<Option<std::borrow::Cow<'_, [u8]>>> {
+        use std::io::Seek;
+        let Some(&(offset, len)) = self.files.get(path) else { return Ok(None) };
+        let mut bytes = vec![0; len];
+        let mut file = &self.file;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .map_err(|e| Error::io(&self.label, "cannot read", e))?;
+        Ok(Some(bytes.into()))
+    }
+    fn name(&self, path: &str) -> String {
+        format!("{}:{path}", self.label)
+    }
+    fn exists(&self, path: &str) -> Result<bool> {
+        Ok(self.files.contains_key(path))
+    }
+}
+
+/// The container of `old` with `changes` applied, written into `out`: changed files from
+/// memory, the others copied from the old container file (see [`crate::fs::Staged::copy_from`]).
+fn pack_over(old: &Container, changes: &Changes, out: &mut crate::fs::Staged) -> std::io::Result<()> {
+    enum Part<'a> {
+        Stored { offset: u64, len: usize },
+        New(&'a [u8]),
+    }
+    let mut parts: BTreeMap<&str, Part> =
+        old.files.iter().map(|(path, &(offset, len))| (path.as_str(), Part::Stored { offset, len })).collect();
+    for (path, change) in changes {
+        match change {
+            Some(bytes) => parts.insert(path, Part::New(bytes)),
+            None => parts.remove(path.as_str()),
+        };
+    }
+    let listing: Vec<(&str, usize)> = parts
+        .iter()
+        .map(|(path, part)| match part {
+            Part::Stored { len, .. } => (*path, *len),
+            Part::New(bytes) => (*path, bytes.len()),
+        })
+        .collect();
+    writeln!(out, "{MAGIC}2")?;
+    serde_json::to_writer(&mut *out, &listing)?;
+    out.write_all(b"\n")?;
+    for part in parts.values() {
+        match part {
+            Part::Stored { offset, len } => out.copy_from(&old.file, *offset, *len as u64)?,
+            Part::New(bytes) => out.write_all(bytes)?,
+        }
+    }
+    Ok(())
 }
 
 /// Bytes read per system call while unpacking the container.
@@ -98,6 +220,31 @@ const READ_BUFFER: usize = 256 * 1024;
 
 /// The container's files, read from `reader` (`size` bytes in all, as the file system said).
 fn unpack(path: &Path, reader: &mut impl BufRead, size: u64, label: String) -> Result<MemoryFiles> {
+    let cannot_read = |e: std::io::Error| Error::io(path, "cannot read", e);
+    let (listing, header) = read_header(path, reader)?;
+    // What the listed files can hold at most: the file less its two lines.
+    let mut left = size.saturating_sub(header);
+    let mut files = MemoryFiles { label, files: BTreeMap::new() };
+    for (name, len) in listing {
+        // Never more than the file holds: a damaged length must not ask for gigabytes.
+        let mut content = Vec::with_capacity(len.min(left as usize));
+        reader.take(len as u64).read_to_end(&mut content).map_err(cannot_read)?;
+        if content.len() < len {
+            return Err(truncated_in(path, &name));
+        }
+        left = left.saturating_sub(len as u64);
+        files.files.insert(name, content);
+    }
+    let after = std::io::copy(reader, &mut std::io::sink()).map_err(cannot_read)?;
+    if after > 0 {
+        return Err(bytes_after(path, after));
+    }
+    Ok(files)
+}
+
+/// The container's first two lines: the version, checked, and the list of its files (path
+/// and length); with the bytes they take.
+fn read_header(path: &Path, reader: &mut impl BufRead) -> Result<(Vec<(String, usize)>, u64)> {
     let bad = |line: usize, message: String| Error::input(path, Place::Line { line, column: None }, message);
     let cannot_read = |e: std::io::Error| Error::io(path, "cannot read", e);
     let mut first = Vec::new();
@@ -123,28 +270,15 @@ fn unpack(path: &Path, reader: &mut impl BufRead, size: u64, label: String) -> R
         .ok_or_else(|| bad(2, "the file list is missing (a truncated file?)".into()))?;
     let listing: Vec<(String, usize)> =
         serde_json::from_slice(&line).map_err(|e| bad(2, format!("the file list is damaged: {e}")))?;
-    // What the listed files can hold at most: the file less its two lines and their newlines.
-    let mut left = size.saturating_sub((first.len() + line.len() + 2) as u64);
-    let mut files = MemoryFiles { label, files: BTreeMap::new() };
-    for (name, len) in listing {
-        // Never more than the file holds: a damaged length must not ask for gigabytes.
-        let mut content = Vec::with_capacity(len.min(left as usize));
-        reader.take(len as u64).read_to_end(&mut content).map_err(cannot_read)?;
-        if content.len() < len {
-            return Err(Error::input(
-                path,
-                Place::Whole,
-                format!("ends inside `{}` (a truncated file?)", crate::escape::log_field(&name)),
-            ));
-        }
-        left = left.saturating_sub(len as u64);
-        files.files.insert(name, content);
-    }
-    let after = std::io::copy(reader, &mut std::io::sink()).map_err(cannot_read)?;
-    if after > 0 {
-        return Err(Error::input(path, Place::Whole, format!("{after} bytes after the last listed file")));
-    }
-    Ok(files)
+    Ok((listing, (first.len() + line.len() + 2) as u64))
+}
+
+fn truncated_in(path: &Path, name: &str) -> Error {
+    Error::input(path, Place::Whole, format!("ends inside `{}` (a truncated file?)", crate::escape::log_field(name)))
+}
+
+fn bytes_after(path: &Path, after: u64) -> Error {
+    Error::input(path, Place::Whole, format!("{after} bytes after the last listed file"))
 }
 
 /// One line of `reader` into `line`, without its newline; `None` at the end of the file before
@@ -218,15 +352,28 @@ impl FileStore {
     /// JSON report, whose data the file system then wrote out first).
     pub fn prepare(&self, change: &mut dyn FnMut(&dyn Files) -> Result<Changes>) -> Result<PendingSave> {
         let lock = self.lock()?;
-        let mut files = self
-            .load()?
-            .unwrap_or_else(|| MemoryFiles { label: self.path.display().to_string(), files: BTreeMap::new() });
-        let changes = change(&files)?;
-        files.apply(changes.clone());
         // Under the lock every temp file of ours beside the baseline is a killed save's.
-        let mut staged = crate::fs::stage_durable(&self.path, std::time::Duration::ZERO)?;
-        pack(&files, &mut staged).map_err(|e| Error::io(&self.path, "cannot write", e))?;
-        drop(files);
+        let stage = || crate::fs::stage_durable(&self.path, std::time::Duration::ZERO);
+        let cannot_write = |e| Error::io(&self.path, "cannot write", e);
+        let (changes, mut staged) = match self.load_for_save()? {
+            Some(Current::Container(old)) => {
+                let changes = change(&old)?;
+                let mut staged = stage()?;
+                pack_over(&old, &changes, &mut staged).map_err(cannot_write)?;
+                (changes, staged)
+            }
+            other => {
+                let mut files = match other {
+                    Some(Current::Memory(files)) => files,
+                    _ => MemoryFiles { label: self.path.display().to_string(), files: BTreeMap::new() },
+                };
+                let changes = change(&files)?;
+                files.apply(changes.clone());
+                let mut staged = stage()?;
+                pack(&files, &mut staged).map_err(cannot_write)?;
+                (changes, staged)
+            }
+        };
         staged.sync()?;
         Ok(PendingSave { staged, changes, _lock: lock })
     }
@@ -283,6 +430,33 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(commits(&FileStore::new(&path), "main").len(), 8);
+    }
+
+    /// Saves copy the unchanged files from the old container: the file is byte for byte what
+    /// the same saves applied in memory and packed whole make, through new runs, a second
+    /// branch, re-runs that replace a stored run and runs pruned past `keep`.
+    #[test]
+    fn saves_over_a_container_write_what_packing_in_memory_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let store = FileStore::new(&path);
+        let mut memory = MemoryFiles { label: "mem".into(), files: BTreeMap::new() };
+        for (i, branch) in [(1, "main"), (2, "main"), (3, "pr"), (2, "main"), (4, "main"), (5, "main")] {
+            let stored = StoredRun::from_run(&run(i), None);
+            super::super::prepare_save(&store, branch, &stored, 3).unwrap().commit().unwrap();
+            memory.apply(layout::record(&memory, branch, &stored, 3).unwrap());
+            let mut packed = Vec::new();
+            pack(&memory, &mut packed).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), packed, "after run {i} on {branch}");
+        }
+        assert_eq!(commits(&store, "main"), ["c2", "c4", "c5"]);
+        // Its listing is checked against its size as reading it checks it against its bytes.
+        let mut damaged = std::fs::read(&path).unwrap();
+        damaged.extend_from_slice(b"junk");
+        std::fs::write(&path, &damaged).unwrap();
+        let err = super::super::save(&store, "main", &run(6), None, 3).unwrap_err().to_string();
+        assert!(err.contains("4 bytes after the last listed file"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), damaged, "left as it was");
     }
 
     #[test]
