@@ -203,9 +203,7 @@ fn pack_over(old: &Container, changes: &Changes, out: &mut crate::fs::Staged) ->
             Part::New(bytes) => (*path, bytes.len()),
         })
         .collect();
-    writeln!(out, "{MAGIC}2")?;
-    serde_json::to_writer(&mut *out, &listing)?;
-    out.write_all(b"\n")?;
+    write_header(out, &listing)?;
     for part in parts.values() {
         match part {
             Part::Stored { offset, len } => out.copy_from(&old.file, *offset, *len as u64)?,
@@ -290,14 +288,19 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<O
 
 /// The container of `files`, written into `out` file by file.
 fn pack(files: &MemoryFiles, out: &mut impl Write) -> std::io::Result<()> {
-    let listing: Vec<(&String, usize)> = files.files.iter().map(|(k, v)| (k, v.len())).collect();
-    writeln!(out, "{MAGIC}2")?;
-    serde_json::to_writer(&mut *out, &listing)?;
-    out.write_all(b"\n")?;
+    let listing: Vec<(&str, usize)> = files.files.iter().map(|(k, v)| (k.as_str(), v.len())).collect();
+    write_header(out, &listing)?;
     for content in files.files.values() {
         out.write_all(content)?;
     }
     Ok(())
+}
+
+/// The container's first two lines (see the module docs), which [`read_header`] reads.
+fn write_header(out: &mut impl Write, listing: &[(&str, usize)]) -> std::io::Result<()> {
+    writeln!(out, "{MAGIC}2")?;
+    serde_json::to_writer(&mut *out, listing)?;
+    out.write_all(b"\n")
 }
 
 /// A version-1 document as the layout's files, every run kept (the next save bounds them).
