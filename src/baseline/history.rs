@@ -108,7 +108,9 @@ impl PackedRun {
         self.count == 0
     }
 
-    /// The numbers of metric `k` of the catalog.
+    /// The numbers of metric `k` of the catalog (inline: a million calls for a 50-run history of
+    /// 20,000 metrics, where the call itself was half the cost).
+    #[inline]
     pub fn get(&self, k: usize) -> StatValues<'_> {
         assert!(k < self.count, "metric {k} of a run of {}", self.count);
         let (mask, start, end) = match self.masks.is_empty() {

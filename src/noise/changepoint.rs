@@ -60,25 +60,37 @@ fn split(series: &[f64], offset: usize, found: &mut Vec<usize>, screen: bool) {
 fn may_split(series: &[f64]) -> bool {
     const BELOW_NORMAL_BOUND: f64 = 3.25;
     let n = series.len();
-    // (count, mean, sum of squared deviations) of series[tau..], for every tau.
-    let mut right = vec![(0.0, 0.0, 0.0); n + 1];
-    for i in (0..n).rev() {
-        right[i] = welford(right[i + 1], series[i]);
+    // Each side's Welford (mean, sum of squared deviations) at every split, kept column by
+    // column: the two running passes are each a short chain of updates, and the test at
+    // every split is then one branch-free pass the compiler vectorizes (with the sides in
+    // tuples and the test inside the left pass, it was 90 instructions a run, a tenth of the
+    // step at 20,000 metrics with 50 runs).
+    let mut columns = vec![0.0; 4 * (n + 1)];
+    let (left_mean, rest) = columns.split_at_mut(n + 1);
+    let (left_ss, rest) = rest.split_at_mut(n + 1);
+    let (right_mean, right_ss) = rest.split_at_mut(n + 1);
+    // series[..tau] at tau, for tau in 1..=n.
+    let mut side = (0.0, 0.0, 0.0);
+    for ((x, mean), ss) in series.iter().zip(&mut left_mean[1..]).zip(&mut left_ss[1..]) {
+        side = welford(side, *x);
+        (*mean, *ss) = (side.1, side.2);
     }
-    let mut left = (0.0, 0.0, 0.0);
-    for (tau, &value) in series.iter().enumerate().take(n - MIN_SEGMENT + 1) {
-        if tau >= MIN_SEGMENT {
-            let ((m, mean_l, ss_l), (k, mean_r, ss_r)) = (left, right[tau]);
-            let se = (ss_l / (m - 1.0) / m + ss_r / (k - 1.0) / k).sqrt();
-            // Could be significant; so are NaN and two flat sides at different levels (se = 0).
-            let clearly_not = (mean_l - mean_r).abs() < BELOW_NORMAL_BOUND * se;
-            if !clearly_not {
-                return true;
-            }
-        }
-        left = welford(left, value);
+    // series[tau..] at tau, for tau in 0..n.
+    let mut side = (0.0, 0.0, 0.0);
+    for ((x, mean), ss) in series.iter().zip(&mut right_mean[..n]).zip(&mut right_ss[..n]).rev() {
+        side = welford(side, *x);
+        (*mean, *ss) = (side.1, side.2);
     }
-    false
+    let splits = MIN_SEGMENT..n - MIN_SEGMENT + 1;
+    let sides = (left_mean[splits.clone()].iter().zip(&left_ss[splits.clone()]))
+        .zip(right_mean[splits.clone()].iter().zip(&right_ss[splits.clone()]));
+    splits.zip(sides).fold(false, |could, (tau, ((mean_l, ss_l), (mean_r, ss_r)))| {
+        let (m, k) = (tau as f64, (n - tau) as f64);
+        let se = (ss_l / (m - 1.0) / m + ss_r / (k - 1.0) / k).sqrt();
+        // Could be significant; so are NaN and two flat sides at different levels (se = 0).
+        let clearly_not = (mean_l - mean_r).abs() < BELOW_NORMAL_BOUND * se;
+        could | !clearly_not
+    })
 }
 
 /// Welford's update of (count, mean, sum of squared deviations) with `x`. The reciprocal of
