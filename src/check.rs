@@ -54,7 +54,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             if let Some(full) = markdown.as_deref().filter(|_| publishing) {
                 github::publish(&ctx, &report, full, &renderer, &options)?;
             }
-            Ok(report.exit_code)
+            let code = report.exit_code;
+            // The process ends with this verdict: the report is left to the exit rather than
+            // freed a row at a time (at 20,000 rows, 15 M instructions of freeing, and the
+            // allocator then handing the freed pages back, on the step's last few milliseconds).
+            std::mem::forget(report);
+            Ok(code)
         }
         Err(e) => {
             github::publish_error(&ctx, &e.to_string(), &options);

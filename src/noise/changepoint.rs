@@ -53,19 +53,32 @@ fn split(series: &[f64], offset: usize, found: &mut Vec<usize>, screen: bool) {
 /// point, whichever split it picks. Most series are noise alone, and this costs O(n) against
 /// the search's O(n²) (at 20,000 metrics with 50 runs, the search was a sixth of the step).
 ///
-/// Exact: Student's t has heavier tails than the normal distribution at any degrees of
-/// freedom, so |t| below the normal two-sided bound at [`P_THRESHOLD`] (3.2905) gives a p-value
-/// above it. The bound used, 3.25, leaves room for rounding; the sides' means and variances
-/// are Welford's running ones (stable where the values are large and their spread small).
+/// Exact: at a split into `m` and `k` runs, Welch's degrees of freedom are at most
+/// `m + k − 2 = n − 2`, and Student's critical value at [`P_THRESHOLD`] only falls as the
+/// degrees of freedom grow, so |t| below the critical value at `n − 2` degrees of freedom
+/// gives a p-value above the threshold at every split. The bound used is 1 % below it
+/// ([`screen_bound`]), room for rounding; the sides' means and variances are Welford's
+/// running ones (stable where the values are large and their spread small). (The normal
+/// distribution's bound, 3.29, which holds at any degrees of freedom, let a sixth of the
+/// noise series of 50 runs on to the search; at 48 degrees of freedom the bound is 3.5.)
 fn may_split(series: &[f64]) -> bool {
-    const BELOW_NORMAL_BOUND: f64 = 3.25;
     let n = series.len();
+    let bound = screen_bound(n - 2);
     // Each side's Welford (mean, sum of squared deviations) at every split, kept column by
     // column: the two running passes are each a short chain of updates, and the test at
     // every split is then one branch-free pass the compiler vectorizes (with the sides in
     // tuples and the test inside the left pass, it was 90 instructions a run, a tenth of the
-    // step at 20,000 metrics with 50 runs).
-    let mut columns = vec![0.0; 4 * (n + 1)];
+    // step at 20,000 metrics with 50 runs). On the stack for a history of up to 64 runs
+    // (allocating and zeroing them was a sixth of the screen).
+    let mut on_stack = [0.0; 4 * 65];
+    let mut on_heap = Vec::new();
+    let columns = match on_stack.get_mut(..4 * (n + 1)) {
+        Some(columns) => columns,
+        None => {
+            on_heap.resize(4 * (n + 1), 0.0);
+            &mut on_heap[..]
+        }
+    };
     let (left_mean, rest) = columns.split_at_mut(n + 1);
     let (left_ss, rest) = rest.split_at_mut(n + 1);
     let (right_mean, right_ss) = rest.split_at_mut(n + 1);
@@ -88,8 +101,34 @@ fn may_split(series: &[f64]) -> bool {
         let (m, k) = (tau as f64, (n - tau) as f64);
         let se = (ss_l / (m - 1.0) / m + ss_r / (k - 1.0) / k).sqrt();
         // Could be significant; so are NaN and two flat sides at different levels (se = 0).
-        let clearly_not = (mean_l - mean_r).abs() < BELOW_NORMAL_BOUND * se;
+        let clearly_not = (mean_l - mean_r).abs() < bound * se;
         could | !clearly_not
+    })
+}
+
+/// 99 % of Student's two-sided critical value at [`P_THRESHOLD`] with `freedom` degrees of
+/// freedom, and never below 3.25 (99 % of the normal distribution's, which it tends to).
+/// Inverting the t distribution costs as much as screening a hundred series, and a run's rows
+/// screen histories of a few lengths (their own, and the segments of those with a change
+/// point), so each thread keeps the bounds it worked out, by degrees of freedom.
+fn screen_bound(freedom: usize) -> f64 {
+    use std::cell::RefCell;
+    thread_local! {
+        static BOUNDS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    }
+    BOUNDS.with_borrow_mut(|bounds| {
+        if let Some(&bound) = bounds.get(freedom).filter(|b| !b.is_nan()) {
+            return bound;
+        }
+        let critical =
+            StudentsT::new(0.0, 1.0, freedom as f64).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - P_THRESHOLD / 2.0));
+        // `max` keeps 3.25 should the inversion give NaN.
+        let bound = (0.99 * critical).max(3.25);
+        if bounds.len() <= freedom {
+            bounds.resize(freedom + 1, f64::NAN);
+        }
+        bounds[freedom] = bound;
+        bound
     })
 }
 
@@ -300,6 +339,21 @@ mod tests {
             with_points += usize::from(!full.is_empty());
         }
         assert!(with_points > 500, "only {with_points} series had a change point");
+    }
+
+    #[test]
+    fn the_screen_bound_is_just_below_the_t_critical_value() {
+        // scipy: t.ppf(1 − 0.0005, df).
+        for (freedom, critical) in
+            [(4, 8.610301581379522), (10, 4.586893858702708), (48, 3.5050679704702397), (200, 3.3398354062757107)]
+        {
+            let bound = screen_bound(freedom);
+            assert!(bound < critical && bound > 0.985 * critical, "{freedom}: {bound} against {critical}");
+        }
+        // Toward the normal distribution's 3.2905 (scipy at 10,000: 3.2915), never below 3.25;
+        // and asked again, the same.
+        assert!((3.25..3.2905).contains(&screen_bound(10_000)));
+        assert_eq!(screen_bound(48), screen_bound(48));
     }
 
     #[test]
