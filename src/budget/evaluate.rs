@@ -10,10 +10,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::file::{Budget, Budgets, Severity};
+use crate::baseline::history::PackedRun;
 use crate::baseline::Comparison;
 use crate::error::{Error, Problem, Result};
 use crate::globs::NamePattern;
 use crate::model::{Direction, Metric, Stat, StatValues};
+use crate::noise::History;
 use crate::units::{human, sig3, QuantityKind};
 
 /// What happened to one (metric, stat, budget).
@@ -199,7 +201,7 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
         let d = draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], trend, judged);
         let mut row = decide(budgets, d, tested, &confidence);
         if let Some((index, i)) = trend.filter(|_| trends == Trends::All || row.status.shows_trend()) {
-            row.history = index.history_of(i).iter().filter_map(|m| m.stat(row.stat)).collect();
+            row.history = RowHistory { index, i }.series(row.stat);
         }
         row
     });
@@ -350,6 +352,28 @@ struct BaselineIndex<'a> {
 /// A current metric that a stored run does not have.
 const ABSENT: u32 = u32::MAX;
 
+/// The current metric `i` in the stored runs, as the noise model reads its history.
+struct RowHistory<'i, 'a> {
+    index: &'i BaselineIndex<'a>,
+    i: usize,
+}
+
+impl History for RowHistory<'_, '_> {
+    fn runs(&self) -> usize {
+        self.index.places_of(self.i).count()
+    }
+
+    fn series(&self, stat: Stat) -> Vec<f64> {
+        let mut series = Vec::with_capacity(self.index.run_table.len());
+        series.extend(self.index.places_of(self.i).filter_map(|(run, k)| run.stat(k, stat)));
+        series
+    }
+
+    fn newest(&self) -> Option<StatValues<'_>> {
+        self.index.places_of(self.i).next_back().map(|(run, k)| run.get(k))
+    }
+}
+
 impl<'a> BaselineIndex<'a> {
     /// Aligns every stored catalog with the current metrics by a merge of their key orders:
     /// catalogs are stored sorted (by name and measure), so this is one linear pass per
@@ -393,16 +417,13 @@ impl<'a> BaselineIndex<'a> {
         BaselineIndex { comparison, tables, run_table, order }
     }
 
-    /// The current metric `i` in every stored run of the branch that has it, oldest first.
-    fn history_of(&self, i: usize) -> Vec<StatValues<'a>> {
-        let mut out = Vec::with_capacity(self.run_table.len());
-        for (run, &t) in self.comparison.history.iter().zip(&self.run_table) {
+    /// Each stored run of the branch that has the current metric `i`, oldest first, with the
+    /// metric's place in its catalog.
+    fn places_of(&self, i: usize) -> impl DoubleEndedIterator<Item = (&'a PackedRun, usize)> + '_ {
+        self.comparison.history.iter().zip(&self.run_table).filter_map(move |(run, &t)| {
             let k = self.tables[t][i];
-            if k != ABSENT {
-                out.push(run.get(k as usize));
-            }
-        }
-        out
+            (k != ABSENT).then_some((run, k as usize))
+        })
     }
 
     /// Where each of `stored` is among the current metrics in key order: `Ok` where it is one
@@ -488,7 +509,7 @@ fn judge_row(
     let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
     let mut judged = Judged { stat, judgement: None, is_new: false, adjusted: None };
     let (Some((index, i)), Some(_)) = (baseline, metric.stat(stat)) else { return judged };
-    let history = index.history_of(i);
+    let history = RowHistory { index, i };
     let input = crate::noise::Input {
         stat,
         current: metric,
@@ -497,7 +518,7 @@ fn judge_row(
         confidence: defaults.confidence,
     };
     judged.judgement = crate::noise::judge(&input);
-    judged.is_new = judged.judgement.is_none() && history.is_empty();
+    judged.is_new = judged.judgement.is_none() && history.runs() == 0;
     judged
 }
 

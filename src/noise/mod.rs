@@ -54,10 +54,41 @@ pub enum Test {
 pub struct Input<'a> {
     pub stat: Stat,
     pub current: &'a Metric,
-    /// This metric in each stored run of the base branch, oldest first.
-    pub history: &'a [StatValues<'a>],
+    /// This metric in the stored runs of the base branch.
+    pub history: &'a dyn History,
     pub min_history: usize,
     pub confidence: f64,
+}
+
+/// A metric's numbers in the stored runs of the base branch that have it, oldest first: what
+/// the model reads of them is a stat's series and the newest run's numbers, so a store can
+/// hand those over without making each run's numbers first (at 20,000 metrics with 50 runs,
+/// making them for every row cost twice as much as taking the series out of them).
+pub trait History {
+    /// Stored runs that have the metric.
+    fn runs(&self) -> usize;
+    /// `stat` in each of those runs that has it, oldest first.
+    fn series(&self, stat: Stat) -> Vec<f64>;
+    /// The newest of those runs.
+    fn newest(&self) -> Option<StatValues<'_>>;
+}
+
+/// A history already made run by run (the tests).
+impl History for Vec<StatValues<'_>> {
+    fn runs(&self) -> usize {
+        self.len()
+    }
+
+    fn series(&self, stat: Stat) -> Vec<f64> {
+        // Sized for every run at once: a filtered iterator gives `collect` no length.
+        let mut series = Vec::with_capacity(self.len());
+        series.extend(self.iter().filter_map(|m| m.stat(stat)));
+        series
+    }
+
+    fn newest(&self) -> Option<StatValues<'_>> {
+        self.last().copied()
+    }
 }
 
 /// The model's verdict on one row, before the false-discovery adjustment across rows.
@@ -95,7 +126,7 @@ pub struct Judgement {
 /// Judges `input.current` against its history; `None` when neither side has the stat.
 pub fn judge(input: &Input) -> Option<Judgement> {
     let current = input.current.stat(input.stat)?;
-    let series = stat_series(input.history, input.stat);
+    let series = input.history.series(input.stat);
     let newest = *series.last()?;
     let base = Judgement {
         test: Test::Threshold,
@@ -115,8 +146,8 @@ pub fn judge(input: &Input) -> Option<Judgement> {
     if input.current.exact {
         return Some(Judgement { test: Test::Exact, ..base });
     }
-    let within_run_p = input.history.last().and_then(|old| within_run_spread_p(old, input.current));
-    let minimums = contention_evidence(input);
+    let within_run_p = input.history.newest().and_then(|old| within_run_spread_p(&old, input.current));
+    let minimums = contention_evidence(input, series.len());
     if series.len() < input.min_history.max(2) {
         // Too little history to know the noise: the limit decides, on the change of the
         // judged stat and, where it applies, of the minimum against the newest run.
@@ -159,8 +190,9 @@ pub fn judge(input: &Input) -> Option<Judgement> {
 /// The contention-resistant evidence (history, current) where it applies: for a timing,
 /// lower-is-better, the per-run minimum; for a rate, higher-is-better (JMH ops/s, req/s), the
 /// per-run maximum — contention lowers throughput as it raises times. Only for a central
-/// statistic, and only with the evidence in every run.
-fn contention_evidence(input: &Input) -> Option<(Vec<f64>, f64)> {
+/// statistic, and only with the evidence and the judged stat in every run (`with_stat`: the runs
+/// with the judged stat).
+fn contention_evidence(input: &Input, with_stat: usize) -> Option<(Vec<f64>, f64)> {
     use crate::units::{dimension, Dimension};
     let central = matches!(input.stat, Stat::Value | Stat::Mean | Stat::Median | Stat::P50);
     let evidence = match (dimension(&input.current.unit), input.current.direction) {
@@ -172,18 +204,9 @@ fn contention_evidence(input: &Input) -> Option<(Vec<f64>, f64)> {
         return None;
     }
     let current = input.current.stat(evidence)?;
-    let values = stat_series(input.history, evidence);
-    let with_stat = input.history.iter().filter(|m| m.stat(input.stat).is_some()).count();
-    (values.len() == input.history.len() && values.len() == with_stat).then_some((values, current))
-}
-
-/// `stat` in each run of `history` that has it, oldest first. Sized for every run at once: a
-/// filtered iterator gives `collect` no length, and 50 runs grew the list five times, once per
-/// row of every run.
-fn stat_series(history: &[StatValues], stat: Stat) -> Vec<f64> {
-    let mut series = Vec::with_capacity(history.len());
-    series.extend(history.iter().filter_map(|m| m.stat(stat)));
-    series
+    let values = input.history.series(evidence);
+    let runs = input.history.runs();
+    (values.len() == runs && with_stat == runs).then_some((values, current))
 }
 
 /// A new run against a window's spread; the p-value and the interval are computed on demand
