@@ -73,7 +73,8 @@ pub trait History {
     fn newest(&self) -> Option<StatValues<'_>>;
 }
 
-/// A history already made run by run (the tests).
+/// A history already made run by run (the tests').
+#[cfg(test)]
 impl History for Vec<StatValues<'_>> {
     fn runs(&self) -> usize {
         self.len()
@@ -355,14 +356,19 @@ pub fn median(values: &[f64]) -> f64 {
 
 /// `v`'s place in `f64::total_cmp`'s order as an integer, the way `total_cmp` itself compares:
 /// the bits as a signed integer, with every bit but the sign flipped for negative values (whose
-/// magnitudes grow the other way). Its own inverse.
+/// magnitudes grow the other way).
 fn total_order_key(v: f64) -> i64 {
-    let bits = v.to_bits() as i64;
-    bits ^ (((bits >> 63) as u64) >> 1) as i64
+    flip_negatives(v.to_bits() as i64)
 }
 
 fn from_total_order_key(key: i64) -> f64 {
-    f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
+    f64::from_bits(flip_negatives(key) as u64)
+}
+
+/// Every bit but the sign flipped where the sign is set: its own inverse, since it keeps the
+/// sign it looks at.
+fn flip_negatives(bits: i64) -> i64 {
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
 }
 
 /// (current − base) / |base|; ±∞ from a zero base.
