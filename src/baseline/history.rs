@@ -134,13 +134,7 @@ impl PackedRun {
         if !self.masks.is_empty() || k >= self.count {
             return self.get(k).stat(stat);
         }
-        if self.uniform_mask & stat.bit() == 0 {
-            return None;
-        }
-        // As in `StatValues::stat`: the first stat present needs no counting.
-        let below = self.uniform_mask & (stat.bit() - 1);
-        let index = if below == 0 { 0 } else { below.count_ones() as usize };
-        self.values.get(k * self.uniform_width + index).copied()
+        self.values.get(k * self.uniform_width + stat.place_in(self.uniform_mask)?).copied()
     }
 
     /// Metric `k` of the catalog as the evaluation's `Metric` (a stored metric missing now, a
