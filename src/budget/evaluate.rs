@@ -886,4 +886,28 @@ mod tests {
         assert_eq!(index.places_now(&current, &unsorted), [Err(4), Err(3), Ok(()), Ok(())]);
         assert_eq!(index.places_now(&current, &[]), []);
     }
+
+    #[test]
+    fn a_rows_history_is_its_metric_in_the_runs_that_have_it_oldest_first() {
+        // Three stored runs, oldest first: `a` is missing from the middle one and has its
+        // minimum only in the newest; the current metrics are not in the stored order.
+        let run = |metrics: Vec<Metric>| Run { context: RunContext::default(), metrics };
+        let a = |mean: f64| metric("a", None).with_stat(Stat::Mean, mean);
+        let runs = vec![
+            run(vec![a(1.0), metric("b", None)]),
+            run(vec![metric("b", None)]),
+            run(vec![a(3.0).with_stat(Stat::Min, 2.5), metric("b", None)]),
+        ];
+        let comparison = Comparison::new("main", runs, String::new(), String::new());
+        let current = vec![metric("b", None), metric("c", None), metric("a", None)];
+        let index = BaselineIndex::new(&comparison, &current);
+        let history = RowHistory { index: &index, i: 2 };
+        assert_eq!(history.runs(), 2);
+        assert_eq!(history.series(Stat::Mean), [1.0, 3.0]);
+        assert_eq!(history.series(Stat::Min), [2.5]);
+        assert_eq!(history.newest().and_then(|n| n.stat(Stat::Min)), Some(2.5), "the newest run");
+        let unstored = RowHistory { index: &index, i: 1 };
+        assert_eq!((unstored.runs(), unstored.series(Stat::Mean).len()), (0, 0));
+        assert!(unstored.newest().is_none());
+    }
 }
