@@ -342,6 +342,26 @@ mod tests {
     }
 
     #[test]
+    fn histories_longer_than_the_screens_stack_columns_screen_alike() {
+        // Regression guard: the 3,000-series test stops at 61 runs, and past 64 the screen's
+        // columns live on the heap instead.
+        let mut rng = fastrand::Rng::with_seed(29);
+        let mut with_points = 0;
+        for n in 60..=140 {
+            for step in [0.0, 0.01, 0.1] {
+                let at = rng.usize(0..n);
+                let series: Vec<f64> = (0..n)
+                    .map(|i| 100.0 * (1.0 + 0.02 * (rng.f64() - 0.5) + if i >= at { step } else { 0.0 }))
+                    .collect();
+                let full = change_points_with(&series, false);
+                assert_eq!(change_points_with(&series, true), full, "n = {n}, step {step}");
+                with_points += usize::from(!full.is_empty());
+            }
+        }
+        assert!(with_points > 50, "only {with_points} series had a change point");
+    }
+
+    #[test]
     fn the_screen_bound_is_just_below_the_t_critical_value() {
         // scipy: t.ppf(1 − 0.0005, df).
         for (freedom, critical) in
