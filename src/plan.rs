@@ -127,15 +127,19 @@ fn combine(inputs: &Inputs, mut metrics: Vec<Metric>, sizes: Vec<Metric>) -> Res
     if count > limit.value() {
         return Err(Error::Usage(limit.exceeded(&format!("the result files and bundles hold {count} metrics"))));
     }
-    let result_names: std::collections::HashSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
-    if let Some(clash) = sizes.iter().find(|s| result_names.contains(s.name.as_str())) {
+    // `ingest` sorted the results by name: a binary search per size (a handful of files) rather
+    // than hashing every result's name (at 1,000,000 results, 2 % of `check`, with no sizes).
+    let is_result = |name: &str| metrics.binary_search_by(|m| m.name.as_str().cmp(name)).is_ok();
+    if let Some(clash) = sizes.iter().find(|s| is_result(&s.name)) {
         return Err(Error::Usage(format!(
             "metric `{}` is both a bundle size and a benchmark result; rename the bundle or give the results a `prefix:`",
             clash.name
         )));
     }
-    metrics.extend(sizes);
-    metrics.sort_by(|a, b| (&a.name, &a.measure).cmp(&(&b.name, &b.measure)));
+    if !sizes.is_empty() {
+        metrics.extend(sizes);
+        metrics.sort_by(|a, b| (&a.name, &a.measure).cmp(&(&b.name, &b.measure)));
+    }
     budget::check_fit(&inputs.budgets, &metrics)?;
     Ok(metrics)
 }

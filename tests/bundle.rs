@@ -150,6 +150,36 @@ fn bundles_from_the_command_line() {
         .stdout(predicate::str::contains("raw 1.22 kB > max 1 kB"));
 }
 
+/// A bundle's total named like a benchmark result is refused, wherever the result sits among
+/// the results read (the check searches their sorted names), and a result beside it is not.
+#[test]
+fn a_bundle_named_like_a_result_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = write(dir.path(), "b.yaml", "version: 1\n");
+    let bundle = "app=fixtures/bundle/base/index-*.js";
+    for names in [&["bundle/app"][..], &["a", "bundle/app", "z"], &["bundle/app", "zz", "zzz", "zzzz"]] {
+        let entries: Vec<String> =
+            names.iter().map(|n| format!(r#"{{"name": "{n}", "unit": "ns", "value": 1}}"#)).collect();
+        let results = write(dir.path(), "r.json", &format!("[{}]", entries.join(",")));
+        budgetgate()
+            .args(["check", "--budgets", s(&b), "--bundle", bundle])
+            .args(["--results", &format!("customSmallerIsBetter:{}", s(&results))])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("metric `bundle/app` is both a bundle size and a benchmark result"));
+    }
+    let results = write(
+        dir.path(),
+        "r.json",
+        r#"[{"name": "bundle/ap", "unit": "ns", "value": 1}, {"name": "bundle/app/x", "unit": "ns", "value": 1}]"#,
+    );
+    budgetgate()
+        .args(["check", "--budgets", s(&b), "--bundle", bundle])
+        .args(["--results", &format!("customSmallerIsBetter:{}", s(&results))])
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn an_empty_bundle_glob_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

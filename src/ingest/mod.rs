@@ -196,12 +196,18 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
     }
     let file_of = |i: usize| &files_read[files_read.partition_point(|(end, _)| *end <= i)].1;
     // Sorted by name and measure, ties in reading order, through a permutation: moving 20,000
-    // `Metric`s (~250 bytes each) through a sort's passes cost more than parsing them.
-    let key = |i: usize| (&metrics[i].name, &metrics[i].measure);
-    let order = crate::order::stable_order(metrics.len(), |a, b| key(a).cmp(&key(b)));
+    // `Metric`s (~250 bytes each) through a sort's passes cost more than parsing them. The keys
+    // are sorted as a list of their own, each with its metric's place (which orders the ties):
+    // a comparison then reads the two names, not first the two metrics they sit in, a cache
+    // miss each (at 1,000,000 metrics the sort through the metrics was a tenth of `check`).
+    let mut keyed: Vec<(&str, Option<&str>, usize)> =
+        metrics.iter().enumerate().map(|(i, m)| (m.name.as_str(), m.measure.as_deref(), i)).collect();
+    keyed.sort_unstable();
     // A name read twice: the pair whose second reading came first, as a reader would meet it.
-    let twice = order.windows(2).filter(|w| key(w[0]) == key(w[1])).min_by_key(|w| w[1]);
-    if let Some(&[first, again]) = twice {
+    let same_key = |w: &&[(&str, Option<&str>, usize)]| (w[0].0, w[0].1) == (w[1].0, w[1].1);
+    let twice = keyed.windows(2).filter(same_key).min_by_key(|w| w[1].2).map(|w| (w[0].2, w[1].2));
+    let order: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
+    if let Some((first, again)) = twice {
         let (file, metric) = (file_of(again), &metrics[again]);
         // Within one file a prefix cannot help: it would prefix both (issue 14.23).
         let advice = if file_of(first) == file {
