@@ -27,6 +27,39 @@ fn native_with_names(dir: &Path, names: &[&str]) -> std::path::PathBuf {
     write(dir, "names.json", &serde_json::json!({ "metrics": metrics }).to_string())
 }
 
+/// A name read twice is found among the sorted keys (name, measure, place): the error names the
+/// pair whose second reading came first, with the `prefix:` advice across files and without it
+/// within one; one name with other measures is no clash.
+#[test]
+fn a_name_read_twice_is_blamed_on_the_earliest_second_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let native = |file: &str, names: &[(&str, Option<&str>)]| {
+        let metrics: Vec<_> = names
+            .iter()
+            .map(|(n, m)| serde_json::json!({"name": n, "measure": m, "unit": "ms", "stats": {"value": 1.0}}))
+            .collect();
+        write(dir.path(), file, &serde_json::json!({ "metrics": metrics }).to_string())
+    };
+    let one = native("one.json", &[("b", None), ("a", None), ("c", None)]);
+    let two = native("two.json", &[("c", None), ("a", None)]);
+    let out = budgetgate().args(["check", "--results", s(&one), "--results", s(&two)]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("metric `c` was already read from") && stderr.contains("one.json"), "{stderr}");
+    assert!(stderr.contains("prefix:") && !stderr.contains("metric `a`"), "{stderr}");
+    // y is read first, but z is read again (place 2) before y is (place 3).
+    let same = native("same.json", &[("y", None), ("z", None), ("z", None), ("y", None), ("y", None)]);
+    let out = budgetgate().args(["parse", s(&same)]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("metric `z` appears twice in this file") && !stderr.contains("prefix"), "{stderr}");
+    let measures = native("m.json", &[("m", Some("alloc")), ("m", None), ("a", Some("alloc")), ("a", None)]);
+    let out = budgetgate().args(["parse", s(&measures)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parsed["metrics"].as_array().unwrap().len(), 4, "{parsed}");
+}
+
 #[test]
 fn detection_does_not_panic_on_a_character_across_byte_4096() {
     let dir = tempfile::tempdir().unwrap();
