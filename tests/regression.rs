@@ -22,9 +22,23 @@ fn hyperfine_with_times(dir: &Path, times: &str) -> std::path::PathBuf {
 
 /// budgetgate's own JSON with the given names, each a 1 ms timing.
 fn native_with_names(dir: &Path, names: &[&str]) -> std::path::PathBuf {
-    let metrics: Vec<_> =
-        names.iter().map(|n| serde_json::json!({"name": n, "unit": "ms", "stats": {"value": 1.0}})).collect();
-    write(dir, "names.json", &serde_json::json!({ "metrics": metrics }).to_string())
+    let keys: Vec<(&str, Option<&str>)> = names.iter().map(|n| (*n, None)).collect();
+    native_with_keys(dir, "names.json", &keys)
+}
+
+/// A native results file `file` of one-value metrics with these names and measures.
+fn native_with_keys(dir: &Path, file: &str, keys: &[(&str, Option<&str>)]) -> std::path::PathBuf {
+    let metrics: Vec<_> = keys
+        .iter()
+        .map(|(name, measure)| {
+            let mut metric = serde_json::json!({"name": name, "unit": "ms", "stats": {"value": 1.0}});
+            if let Some(measure) = measure {
+                metric["measure"] = (*measure).into();
+            }
+            metric
+        })
+        .collect();
+    write(dir, file, &serde_json::json!({ "metrics": metrics }).to_string())
 }
 
 /// A name read twice is found among the sorted keys (name, measure, place): the error names the
@@ -33,13 +47,7 @@ fn native_with_names(dir: &Path, names: &[&str]) -> std::path::PathBuf {
 #[test]
 fn a_name_read_twice_is_blamed_on_the_earliest_second_reading() {
     let dir = tempfile::tempdir().unwrap();
-    let native = |file: &str, names: &[(&str, Option<&str>)]| {
-        let metrics: Vec<_> = names
-            .iter()
-            .map(|(n, m)| serde_json::json!({"name": n, "measure": m, "unit": "ms", "stats": {"value": 1.0}}))
-            .collect();
-        write(dir.path(), file, &serde_json::json!({ "metrics": metrics }).to_string())
-    };
+    let native = |file: &str, keys: &[(&str, Option<&str>)]| native_with_keys(dir.path(), file, keys);
     let one = native("one.json", &[("b", None), ("a", None), ("c", None)]);
     let two = native("two.json", &[("c", None), ("a", None)]);
     let out = budgetgate().args(["check", "--results", s(&one), "--results", s(&two)]).output().unwrap();
