@@ -24,12 +24,12 @@ pub fn summarize_samples(metric: &mut Metric) {
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     metric.n = Some(samples.len() as u64);
-    metric.stats.entry(Stat::Mean).or_insert(mean);
-    metric.stats.entry(Stat::Min).or_insert(min);
-    metric.stats.entry(Stat::Max).or_insert(max);
+    metric.stats.or_insert(Stat::Mean, mean);
+    metric.stats.or_insert(Stat::Min, min);
+    metric.stats.or_insert(Stat::Max, max);
     if samples.len() > 1 {
         let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        metric.stats.entry(Stat::Stddev).or_insert(variance.sqrt());
+        metric.stats.or_insert(Stat::Stddev, variance.sqrt());
     }
 
     // hdrhistogram records integers. Scale so the smallest positive sample lands at 2048, where
@@ -49,8 +49,8 @@ pub fn summarize_samples(metric: &mut Metric) {
         let value = (histogram.value_at_quantile(q) as f64 / scale).clamp(min, max);
         metric.stats.insert(stat, value);
     }
-    let p50 = metric.stats[&Stat::P50];
-    metric.stats.entry(Stat::Median).or_insert(p50);
+    let p50 = metric.stats.get(Stat::P50).expect("P50 was just inserted");
+    metric.stats.or_insert(Stat::Median, p50);
 }
 
 #[cfg(test)]

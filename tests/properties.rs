@@ -35,7 +35,7 @@ fn metric() -> impl Strategy<Value = Metric> {
         .prop_map(|(name, unit, stats, n)| {
             let direction = if unit == "ops/s" { Direction::HigherIsBetter } else { Direction::LowerIsBetter };
             let mut m = Metric::new(name, unit, direction);
-            m.stats = stats;
+            m.stats = stats.into_iter().collect();
             m.n = n;
             m
         })
@@ -92,8 +92,8 @@ proptest! {
         prop_assert_eq!(chosen.metrics.len(), newest.len());
         for m in newest {
             let stored = chosen.metrics.iter().find(|s| s.name == m.name).expect("every metric stored");
-            for (stat, value) in &m.stats {
-                let got = stored.stat(*stat).unwrap();
+            for (stat, value) in m.stats.iter() {
+                let got = stored.stat(stat).unwrap();
                 prop_assert!((got - value).abs() <= value.abs() * 1e-6, "{} {stat}: {value} → {got}", m.name);
             }
             prop_assert_eq!(stored.n, m.n);

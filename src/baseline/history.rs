@@ -156,9 +156,8 @@ impl PackedRun {
         let catalog: Vec<Descriptor> = stored.metrics.iter().map(|m| m.descriptor.clone()).collect();
         let mut packed = PackedRun::new(stored.context.clone(), Arc::new(catalog));
         for m in &stored.metrics {
-            let mask = m.values.stats.keys().fold(0, |mask, s| mask | s.bit());
-            let values: Vec<f64> = m.values.stats.values().copied().collect();
-            packed.push(mask, &values, m.values.n);
+            let values: Vec<f64> = m.values.stats.values().collect();
+            packed.push(m.values.stats.mask(), &values, m.values.n);
         }
         packed
     }
@@ -207,8 +206,8 @@ mod tests {
         let packed = PackedRun::from_run(&Run { context: RunContext::default(), metrics: odd.clone() });
         assert_eq!(packed.masks.len(), 50);
         for (k, m) in odd.iter().enumerate() {
-            for (stat, value) in &m.stats {
-                assert_eq!(packed.get(k).stat(*stat), Some(*value), "metric {k} {stat:?}");
+            for (stat, value) in m.stats.iter() {
+                assert_eq!(packed.get(k).stat(stat), Some(value), "metric {k} {stat:?}");
             }
             for &stat in Stat::ALL.iter() {
                 assert_eq!(packed.stat(k, stat), packed.get(k).stat(stat), "metric {k} {stat:?}");

@@ -357,15 +357,10 @@ pub fn encode_values(run: &StoredRun) -> Vec<u8> {
     varint(&mut out, run.metrics.len() as u64);
     for m in &run.metrics {
         let values = &m.values;
-        let mut mask = 0u32;
-        for (bit, stat) in Stat::ALL.iter().enumerate() {
-            if values.stats.contains_key(stat) {
-                mask |= 1 << bit;
-            }
-        }
+        let mut mask = values.stats.mask();
         // f32 keeps 7 significant digits, far below any timing's noise; an exact measurement
         // (a size) that f32 cannot hold keeps all of its digits.
-        let wide = m.descriptor.exact && values.stats.values().any(|v| f64::from(*v as f32) != *v);
+        let wide = m.descriptor.exact && values.stats.values().any(|v| f64::from(v as f32) != v);
         if wide {
             mask |= WIDE;
         }
@@ -377,7 +372,7 @@ pub fn encode_values(run: &StoredRun) -> Vec<u8> {
             if wide {
                 out.extend_from_slice(&v.to_le_bytes());
             } else {
-                out.extend_from_slice(&(*v as f32).to_le_bytes());
+                out.extend_from_slice(&(v as f32).to_le_bytes());
             }
         }
         if let Some(n) = values.n {
@@ -685,7 +680,7 @@ mod tests {
             assert_eq!(back, &m.values, "metric {k}");
             let got = packed.get(k);
             let stats: Vec<(Stat, f64)> = Stat::ALL.iter().filter_map(|s| got.stat(*s).map(|v| (*s, v))).collect();
-            assert_eq!(stats, m.values.stats.iter().map(|(s, v)| (*s, *v)).collect::<Vec<_>>(), "metric {k}");
+            assert_eq!(stats, m.values.stats.iter().collect::<Vec<_>>(), "metric {k}");
             assert_eq!(got.n, m.values.n, "metric {k}");
         }
         // Cut inside a stretch, in metric 2,000's value: the error points just past its mask.
@@ -702,7 +697,7 @@ mod tests {
         r.metrics[0].descriptor.exact = true;
         r.metrics[0].values = Values { stats: [(Stat::Gzip, 123_456_789.0)].into(), n: None };
         let decoded = decode_values(&encode_values(&r), 1).unwrap();
-        assert_eq!(decoded[0].stats[&Stat::Gzip], 123_456_789.0);
+        assert_eq!(decoded[0].stats.get(Stat::Gzip).unwrap(), 123_456_789.0);
     }
 
     #[test]

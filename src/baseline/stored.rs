@@ -6,11 +6,9 @@
 //! (issue 16) — and the identity that lines it up with the next run (name, measure, unit,
 //! direction, exactness, group).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Direction, Metric, Run, RunContext, Stat};
+use crate::model::{Direction, Metric, Run, RunContext, StatMap};
 
 /// Where and when a stored run was taken.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +80,7 @@ impl StoredContext {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Values {
-    pub stats: BTreeMap<Stat, f64>,
+    pub stats: StatMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u64>,
 }
@@ -162,6 +160,7 @@ impl StoredRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Stat;
 
     #[test]
     fn a_run_survives_the_stored_form() {

@@ -456,8 +456,8 @@ impl<'a> BaselineIndex<'a> {
 pub fn default_stat(metric: &Metric) -> Stat {
     [Stat::Value, Stat::Gzip, Stat::Brotli, Stat::Raw]
         .into_iter()
-        .find(|s| metric.stats.contains_key(s))
-        .or_else(|| metric.stats.keys().next().copied())
+        .find(|s| metric.stats.contains(*s))
+        .or_else(|| metric.stats.keys().next())
         .unwrap_or(Stat::Value)
 }
 

@@ -153,7 +153,7 @@ pub fn measure(specs: &[BundleSpec]) -> Result<Vec<Metric>> {
             metric.source = Some(Source { file: file.path.display().to_string().into(), format: "bundle".into() });
             for (stat, value) in size.stats() {
                 metric.stats.insert(stat, value as f64);
-                *total.stats.entry(stat).or_insert(0.0) += value as f64;
+                *total.stats.or_insert(stat, 0.0) += value as f64;
             }
             metrics.push(metric);
         }

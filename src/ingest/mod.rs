@@ -318,15 +318,15 @@ fn validate(path: &Path, metric: &Metric) -> Result<()> {
     if metric.name.trim().is_empty() {
         return Err(Error::input(path, place(), "a benchmark's name is empty or only whitespace; expected its name"));
     }
-    for (stat, value) in &metric.stats {
-        if !value.is_finite() || (nonnegative && *value < 0.0) {
+    for (stat, value) in metric.stats.iter() {
+        if !value.is_finite() || (nonnegative && value < 0.0) {
             return Err(Error::input(
                 path,
                 place(),
                 format!(
                     "metric `{}` has {stat} = {}; expected a finite number of zero or more",
                     metric.name,
-                    human(*value, &metric.unit)
+                    human(value, &metric.unit)
                 ),
             ));
         }

@@ -9,14 +9,13 @@
 //! defaults to higher-is-better for rates and lower-is-better otherwise; `samples` is either a
 //! sample count or the raw samples themselves (in `unit`).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::{at, Format};
 use crate::error::{from_json, Result};
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, StatMap};
 use crate::units::canonicalize;
 
 pub struct Native;
@@ -39,7 +38,7 @@ pub struct NativeMetric {
     pub unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    pub stats: BTreeMap<Stat, f64>,
+    pub stats: StatMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Samples>,
 }
@@ -98,7 +97,7 @@ impl Format for Native {
             let direction = entry.direction.unwrap_or(Direction::for_unit(&unit));
             let mut metric = Metric::new(entry.name, unit, direction).at(format!("metrics[{i}]"));
             metric.measure = entry.measure;
-            for (stat, value) in entry.stats {
+            for (stat, value) in entry.stats.iter() {
                 metric.stats.insert(stat, canonicalize(value, &entry.unit).0);
             }
             match entry.samples {

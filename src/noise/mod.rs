@@ -495,8 +495,7 @@ mod tests {
     }
 
     fn judge_against(history: &[Metric], current: &Metric) -> Judgement {
-        let mut buffers: Vec<Vec<f64>> = vec![Vec::new(); history.len()];
-        let packed: Vec<StatValues> = history.iter().zip(&mut buffers).map(|(m, b)| m.stat_values(b)).collect();
+        let packed: Vec<StatValues> = history.iter().map(Metric::stat_values).collect();
         judge(&Input { stat: Stat::Value, current, history: &packed, min_history: 5, confidence: 0.99 }).unwrap()
     }
 
