@@ -281,7 +281,7 @@ fn prepare_file_save(
     let Some(spec) = &args.save_baseline else { return Ok(None) };
     let Spec::File(path) = Spec::parse(spec)? else { return Ok(None) };
     let branch = context.branch.as_deref().unwrap_or(LOCAL_BRANCH);
-    let run = baseline::StoredRun::new(context, metrics, ctx.head_commit_time.clone());
+    let run = baseline::StoredRun::to_save(context, metrics, ctx.head_commit_time.clone());
     baseline::prepare_save(&baseline::FileStore::new(path), branch, &run, args.keep).map(Some)
 }
 

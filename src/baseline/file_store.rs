@@ -324,7 +324,7 @@ fn migrate_v1(path: &Path, bytes: Vec<u8>, label: String) -> Result<MemoryFiles>
     for (branch, runs) in &v1.branches {
         let keep = runs.len().max(1);
         for run in runs {
-            let changes = layout::record(&files, branch, &StoredRun::from_run(run, None), keep)?;
+            let changes = layout::record(&files, branch, &StoredRun::to_save(&run.context, &run.metrics, None), keep)?;
             files.apply(changes);
         }
     }

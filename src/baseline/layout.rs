@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::history::PackedRun;
-use super::stored::{Descriptor, StoredContext, StoredMetric, StoredRun, Values};
+use super::stored::{Descriptor, DescriptorRef, StoredContext, StoredMetric, StoredRun, ToStore, Values};
 use crate::error::{Error, Place, Result};
 use crate::model::Stat;
 
@@ -253,7 +253,7 @@ fn missing_file(name: String) -> Error {
 
 /// The changes that add `run` to `branch`: a re-run of a stored commit replaces it (it must not
 /// count twice in the noise model), and only the newest `keep` runs stay.
-pub fn record(files: &dyn Files, branch: &str, run: &StoredRun, keep: usize) -> Result<Changes> {
+pub fn record<M: ToStore>(files: &dyn Files, branch: &str, run: &StoredRun<M>, keep: usize) -> Result<Changes> {
     let mut changes = Changes::new();
     if !check_manifest(files)? {
         let manifest = Manifest { format: FORMAT_NAME.into(), version: LAYOUT_VERSION };
@@ -343,39 +343,39 @@ fn pretty<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// The run's catalog and the path named after its content (FNV-1a, 64 bits).
-fn catalog_of(run: &StoredRun) -> (String, Vec<u8>) {
-    let descriptors: Vec<&Descriptor> = run.metrics.iter().map(|m| &m.descriptor).collect();
+fn catalog_of<M: ToStore>(run: &StoredRun<M>) -> (String, Vec<u8>) {
+    let descriptors: Vec<DescriptorRef> = run.metrics.iter().map(ToStore::descriptor).collect();
     let bytes = pretty(&descriptors);
     let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
     (format!("catalogs/{hash:016x}.json"), bytes)
 }
 
 /// A run's numbers in catalog order.
-pub fn encode_values(run: &StoredRun) -> Vec<u8> {
+pub fn encode_values<M: ToStore>(run: &StoredRun<M>) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + run.metrics.len() * 32);
     out.extend_from_slice(RUN_MAGIC);
     varint(&mut out, run.metrics.len() as u64);
     for m in &run.metrics {
-        let values = &m.values;
-        let mut mask = values.stats.mask();
+        let (stats, n) = (m.stats(), m.samples());
+        let mut mask = stats.mask();
         // f32 keeps 7 significant digits, far below any timing's noise; an exact measurement
         // (a size) that f32 cannot hold keeps all of its digits.
-        let wide = m.descriptor.exact && values.stats.values().any(|v| f64::from(v as f32) != v);
+        let wide = m.descriptor().exact && stats.values().any(|v| f64::from(v as f32) != v);
         if wide {
             mask |= WIDE;
         }
-        if values.n.is_some() {
+        if n.is_some() {
             mask |= HAS_N;
         }
         varint(&mut out, u64::from(mask));
-        for v in values.stats.values() {
+        for v in stats.values() {
             if wide {
                 out.extend_from_slice(&v.to_le_bytes());
             } else {
                 out.extend_from_slice(&(v as f32).to_le_bytes());
             }
         }
-        if let Some(n) = values.n {
+        if let Some(n) = n {
             varint(&mut out, n);
         }
     }
@@ -689,6 +689,37 @@ mod tests {
         let mut packed = PackedRun::new(r.context.clone(), Arc::new(Vec::new()));
         let err = decode_each(&bytes[..start + 3], r.metrics.len(), &mut packed).unwrap_err();
         assert_eq!(err, (start + 1, "the file ends in the middle of a number".to_string()));
+    }
+
+    /// A save borrows this run's metrics (`StoredRun::to_save`) where moving history between
+    /// stores writes stored metrics of its own: both write the same files, byte for byte,
+    /// whatever the metrics carry and in whatever order they come.
+    #[test]
+    fn a_save_of_borrowed_metrics_writes_the_files_a_stored_run_does() {
+        use crate::model::{Metric, Run, RunContext};
+        let mut metrics = vec![
+            Metric::new("z/last", "ns", Direction::LowerIsBetter).with_stat(Stat::Value, 1.25),
+            Metric::new("a/first", "ops/s", Direction::HigherIsBetter)
+                .with_stat(Stat::Mean, 10.0)
+                .with_stat(Stat::P95, 12.5)
+                .measure("throughput"),
+            Metric::new("bundle/app/main.js", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 123_456_789.0),
+            Metric::new("a/first", "ns", Direction::LowerIsBetter).with_stat(Stat::Min, 3.0),
+        ];
+        metrics[2].exact = true;
+        metrics[2].part_of = Some("bundle/app".into());
+        metrics[3].n = Some(40);
+        let run = Run {
+            context: RunContext { commit: Some("c1".into()), time: Some("t".into()), ..Default::default() },
+            metrics,
+        };
+        let owned = StoredRun::from_run(&run, Some("ct".into()));
+        let borrowed = StoredRun::to_save(&run.context, &run.metrics, Some("ct".into()));
+        let names: Vec<&str> = borrowed.metrics.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a/first", "a/first", "bundle/app/main.js", "z/last"], "sorted by name, then measure");
+        assert_eq!(borrowed.metrics[0].measure, None);
+        let files = store();
+        assert_eq!(record(&files, "main", &borrowed, 5).unwrap(), record(&files, "main", &owned, 5).unwrap());
     }
 
     #[test]

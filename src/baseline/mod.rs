@@ -22,7 +22,7 @@ pub use file_store::{FileStore, PendingSave};
 pub use history::PackedRun;
 pub use layout::{Changes, Files};
 pub use select::{Comparison, Target};
-pub use stored::StoredRun;
+pub use stored::{StoredRun, ToStore};
 
 /// The version-1 file format (one JSON document), read for migration only.
 pub const V1_FORMAT_VERSION: u32 = 1;
@@ -98,13 +98,18 @@ pub fn open(spec: &Spec, connect: &dyn Fn() -> Result<Box<dyn GitData>>) -> Resu
 
 /// Adds `run` to `branch` of `store`, keeping `keep` runs.
 pub fn save(store: &dyn Store, branch: &str, run: &Run, commit_time: Option<String>, keep: usize) -> Result<Changes> {
-    let stored = StoredRun::from_run(run, commit_time);
+    let stored = StoredRun::to_save(&run.context, &run.metrics, commit_time);
     let message = format!("budgetgate: save {branch}@{} ({} metrics)", stored.short_commit(), stored.metrics.len());
     store.update(&message, &mut |files| layout::record(files, branch, &stored, keep))
 }
 
 /// [`save`] to a file store, prepared but not yet in place (see [`FileStore::prepare`]).
-pub fn prepare_save(store: &FileStore, branch: &str, run: &StoredRun, keep: usize) -> Result<PendingSave> {
+pub fn prepare_save<M: ToStore>(
+    store: &FileStore,
+    branch: &str,
+    run: &StoredRun<M>,
+    keep: usize,
+) -> Result<PendingSave> {
     store.prepare(&mut |files| layout::record(files, branch, run, keep))
 }
 
@@ -122,7 +127,7 @@ pub fn save_with_dashboard(
     keep: usize,
     page: &dyn Fn(&dyn Files) -> Result<String>,
 ) -> Result<Changes> {
-    let stored = StoredRun::from_run(run, commit_time);
+    let stored = StoredRun::to_save(&run.context, &run.metrics, commit_time);
     let message = format!(
         "budgetgate: save {branch}@{} ({} metrics) and the dashboard",
         stored.short_commit(),

@@ -216,7 +216,7 @@ mod tests {
     fn store(runs: &[(&str, &str)]) -> MemoryFiles {
         let mut files = MemoryFiles { label: "mem".into(), ..Default::default() };
         for (commit, time) in runs {
-            let run = StoredRun {
+            let run: StoredRun = StoredRun {
                 context: StoredContext {
                     commit: Some(commit.to_string()),
                     commit_time: Some(time.to_string()),

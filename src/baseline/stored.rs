@@ -28,7 +28,8 @@ pub struct StoredContext {
 }
 
 /// What lines a metric up with the same metric of another run, and how to read its numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Written as its [`DescriptorRef`] is, so a save of borrowed metrics writes the same catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Descriptor {
     pub name: String,
@@ -42,7 +43,35 @@ pub struct Descriptor {
     pub part_of: Option<String>,
 }
 
+/// A [`Descriptor`]'s fields borrowed from wherever the metric is: what a catalog is written
+/// from (a save copied this run's every name and unit into descriptors of its own first: 3 MB
+/// at 20,000 metrics, at the step's peak).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DescriptorRef<'a> {
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<&'a str>,
+    pub unit: &'a str,
+    pub direction: Direction,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<&'a str>,
+}
+
+impl Serialize for Descriptor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.borrowed().serialize(serializer)
+    }
+}
+
 impl Descriptor {
+    pub fn borrowed(&self) -> DescriptorRef<'_> {
+        let Descriptor { name, measure, unit, direction, exact, part_of } = self;
+        let (measure, part_of) = (measure.as_deref(), part_of.as_deref());
+        DescriptorRef { name, measure, unit, direction: *direction, exact: *exact, part_of }
+    }
+
     /// The evaluation's metric with these numbers.
     pub fn metric(&self, values: Values) -> Metric {
         let mut metric = Metric::new(self.name.clone(), self.unit.clone(), self.direction);
@@ -94,25 +123,56 @@ pub struct StoredMetric {
     pub values: Values,
 }
 
-/// One run as a store keeps it.
+/// What a save writes of a metric: a stored run's own (moving history between stores), or
+/// one of this run's, borrowed.
+pub trait ToStore {
+    fn descriptor(&self) -> DescriptorRef<'_>;
+    fn stats(&self) -> &StatMap;
+    fn samples(&self) -> Option<u64>;
+}
+
+impl ToStore for StoredMetric {
+    fn descriptor(&self) -> DescriptorRef<'_> {
+        self.descriptor.borrowed()
+    }
+    fn stats(&self) -> &StatMap {
+        &self.values.stats
+    }
+    fn samples(&self) -> Option<u64> {
+        self.values.n
+    }
+}
+
+impl ToStore for &Metric {
+    fn descriptor(&self) -> DescriptorRef<'_> {
+        let Metric { name, measure, unit, direction, exact, part_of, .. } = self;
+        let (measure, part_of) = (measure.as_deref(), part_of.as_deref());
+        DescriptorRef { name, measure, unit, direction: *direction, exact: *exact, part_of }
+    }
+    fn stats(&self) -> &StatMap {
+        &self.stats
+    }
+    fn samples(&self) -> Option<u64> {
+        self.n
+    }
+}
+
+/// One run as a store keeps it; a run about to be saved borrows this run's metrics
+/// ([`StoredRun::to_save`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StoredRun {
+pub struct StoredRun<M = StoredMetric> {
     #[serde(flatten)]
     pub context: StoredContext,
-    pub metrics: Vec<StoredMetric>,
+    pub metrics: Vec<M>,
 }
 
 impl StoredRun {
-    /// The stored form of `run`: its metrics sorted by name and measure (the order the layout's
-    /// catalogs and the comparison's merge rely on).
+    /// The stored form of `run`, owned (see [`StoredRun::to_save`]).
     pub fn from_run(run: &Run, commit_time: Option<String>) -> StoredRun {
-        StoredRun::new(&run.context, &run.metrics, commit_time)
-    }
-
-    /// [`StoredRun::from_run`] of a run's parts, for a caller that keeps using the metrics.
-    pub fn new(context: &RunContext, metrics: &[Metric], commit_time: Option<String>) -> StoredRun {
-        let mut metrics: Vec<StoredMetric> = metrics
+        let saved = StoredRun::to_save(&run.context, &run.metrics, commit_time);
+        let metrics = saved
+            .metrics
             .iter()
             .map(|m| StoredMetric {
                 descriptor: Descriptor {
@@ -126,10 +186,24 @@ impl StoredRun {
                 values: Values { stats: m.stats.clone(), n: m.n },
             })
             .collect();
-        // Usually sorted already (`ingest` sorts): checked first, since the sort's scratch
-        // space alone is as big as the metrics (3 MB at 20,000).
-        fn key(m: &StoredMetric) -> (&String, &Option<String>) {
-            (&m.descriptor.name, &m.descriptor.measure)
+        StoredRun { context: saved.context, metrics }
+    }
+
+    /// The run as the evaluation reads it, on `branch`.
+    pub fn to_run(&self, branch: &str) -> Run {
+        let metrics = self.metrics.iter().map(|m| m.descriptor.metric(m.values.clone())).collect();
+        Run { context: self.context.run_context(branch), metrics }
+    }
+}
+
+impl<'a> StoredRun<&'a Metric> {
+    /// This run as a save writes it, borrowing its metrics: sorted by name and measure (the
+    /// order the layout's catalogs and the comparison's merge rely on).
+    pub fn to_save(context: &RunContext, metrics: &'a [Metric], commit_time: Option<String>) -> StoredRun<&'a Metric> {
+        let mut metrics: Vec<&Metric> = metrics.iter().collect();
+        // Usually sorted already (`ingest` sorts).
+        fn key<'m>(m: &&'m Metric) -> (&'m String, &'m Option<String>) {
+            (&m.name, &m.measure)
         }
         if !metrics.is_sorted_by(|a, b| key(a) <= key(b)) {
             metrics.sort_by(|a, b| key(a).cmp(&key(b)));
@@ -144,13 +218,9 @@ impl StoredRun {
             metrics,
         }
     }
+}
 
-    /// The run as the evaluation reads it, on `branch`.
-    pub fn to_run(&self, branch: &str) -> Run {
-        let metrics = self.metrics.iter().map(|m| m.descriptor.metric(m.values.clone())).collect();
-        Run { context: self.context.run_context(branch), metrics }
-    }
-
+impl<M> StoredRun<M> {
     /// The commit shortened for messages, or "a run without a commit".
     pub fn short_commit(&self) -> String {
         self.context.short_commit().unwrap_or_else(|| "a run without a commit".to_string())
