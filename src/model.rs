@@ -158,8 +158,9 @@ pub struct Metric {
     pub n: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<u64>,
+    /// Shared by all of a file's metrics (one pointer each rather than a copy of two).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Source>,
+    pub source: Option<Arc<Source>>,
     /// Measured exactly (sizes), so no noise model applies: any change beyond a limit counts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exact: bool,
@@ -306,6 +307,40 @@ impl StatMap {
 
     pub fn iter(&self) -> impl Iterator<Item = (Stat, f64)> + '_ {
         self.keys().zip(self.values())
+    }
+}
+
+/// Some of the [`Stat`]s, a bit each: the stats a test read (one, usually), in `Stat::ALL` order.
+/// A list of them was an allocation per row, twice (the judgement's and the row's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatSet(u32);
+
+impl StatSet {
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Stat> {
+        Stat::ALL.into_iter().filter(move |s| self.0 & s.bit() != 0)
+    }
+}
+
+impl From<Stat> for StatSet {
+    fn from(stat: Stat) -> StatSet {
+        StatSet(stat.bit())
+    }
+}
+
+impl<const N: usize> From<[Stat; N]> for StatSet {
+    fn from(stats: [Stat; N]) -> StatSet {
+        StatSet(stats.iter().fold(0, |set, s| set | s.bit()))
+    }
+}
+
+/// As the list of stats it stands for: `["value"]`.
+impl Serialize for StatSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 
@@ -525,5 +560,15 @@ mod tests {
         assert_eq!(twice.iter().collect::<Vec<_>>(), [(Stat::Value, 1.0), (Stat::P95, 3.0)]);
         let unknown = serde_json::from_str::<StatMap>(r#"{"p42": 1}"#).unwrap_err().to_string();
         assert!(unknown.contains("unknown variant `p42`"), "{unknown}");
+    }
+
+    #[test]
+    fn a_stat_set_is_written_as_the_list_of_its_stats_in_stat_order() {
+        assert_eq!(serde_json::to_string(&StatSet::default()).unwrap(), "[]");
+        assert_eq!(serde_json::to_string(&StatSet::from(Stat::Min)).unwrap(), r#"["min"]"#);
+        let two = StatSet::from([Stat::P95, Stat::Value]);
+        assert_eq!(serde_json::to_string(&two).unwrap(), r#"["value","p95"]"#);
+        assert_eq!(two.iter().collect::<Vec<_>>(), [Stat::Value, Stat::P95]);
+        assert!(StatSet::default().is_empty() && !two.is_empty());
     }
 }

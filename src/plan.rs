@@ -110,7 +110,7 @@ pub fn gather_names(inputs: &Inputs) -> Result<Vec<Metric>> {
         .map(|name| {
             let mut metric = Metric::new(name.clone(), crate::units::BYTES, crate::model::Direction::LowerIsBetter);
             metric.exact = true;
-            metric.source = Some(crate::model::Source { file: name.as_str().into(), format: "bundle".into() });
+            metric.source = Some(crate::model::Source { file: name.as_str().into(), format: "bundle".into() }.into());
             // A file's metric is `bundle/<name>/<file>`: part of its group's total.
             metric.part_of = groups.iter().find(|g| name.starts_with(&format!("{g}/"))).cloned();
             metric

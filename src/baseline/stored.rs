@@ -238,7 +238,7 @@ mod tests {
             Metric::new("b", "ns", Direction::LowerIsBetter).with_stat(Stat::Mean, 1.5).with_stat(Stat::Min, 1.0);
         m.n = Some(10);
         m.measure = Some("cpu-time".into());
-        m.source = Some(crate::model::Source { file: "x.json".into(), format: "hyperfine".into() });
+        m.source = Some(crate::model::Source { file: "x.json".into(), format: "hyperfine".into() }.into());
         let a = Metric::new("a", "B", Direction::LowerIsBetter).with_stat(Stat::Gzip, 10.0);
         let run = Run {
             context: RunContext {

@@ -14,7 +14,7 @@ use crate::baseline::history::PackedRun;
 use crate::baseline::Comparison;
 use crate::error::{Error, Problem, Result};
 use crate::globs::NamePattern;
-use crate::model::{Direction, Metric, Stat, StatValues};
+use crate::model::{Direction, Metric, Stat, StatSet, StatValues};
 use crate::noise::History;
 use crate::units::{human, sig3, QuantityKind};
 
@@ -92,7 +92,7 @@ pub struct Row {
     pub change_interval: Option<[f64; 2]>,
     /// The statistics the p-value tested (the judged one, and `min` where contention is
     /// resisted).
-    pub tested: Vec<Stat>,
+    pub tested: StatSet,
     /// Runs of the base branch's history the test used (the window since the last change
     /// point), and the runs stored.
     pub history_runs: Option<usize>,
@@ -555,7 +555,7 @@ fn draft<'a>(
         p_value: None,
         p_raw: None,
         change_interval: None,
-        tested: Vec::new(),
+        tested: StatSet::default(),
         history_runs: None,
         history_stored: None,
         noise_cv: None,
@@ -615,7 +615,7 @@ fn draft<'a>(
                 d.row.test = j.test;
                 d.row.p_raw = j.p_value;
                 d.row.change_interval = j.interval.map(|(lo, hi)| [lo, hi]);
-                d.row.tested = j.tested.clone();
+                d.row.tested = j.tested;
                 d.row.history_runs = (j.test == Test::History).then_some(j.window_runs);
                 d.row.history_stored = Some(j.history_runs);
                 d.row.noise_cv = j.cv;
@@ -810,7 +810,7 @@ fn missing_row(budgets: &Budgets, old: &Metric, index: &BaselineIndex) -> Row {
         p_value: None,
         p_raw: None,
         change_interval: None,
-        tested: Vec::new(),
+        tested: StatSet::default(),
         history_runs: None,
         history_stored: None,
         noise_cv: None,

@@ -150,7 +150,10 @@ pub fn measure(specs: &[BundleSpec]) -> Result<Vec<Metric>> {
             let mut metric = Metric::new(format!("{group}/{}", file.display), BYTES, Direction::LowerIsBetter);
             metric.exact = true;
             metric.part_of = Some(group.clone());
-            metric.source = Some(Source { file: file.path.display().to_string().into(), format: "bundle".into() });
+            metric.source = Some(std::sync::Arc::new(Source {
+                file: file.path.display().to_string().into(),
+                format: "bundle".into(),
+            }));
             for (stat, value) in size.stats() {
                 metric.stats.insert(stat, value as f64);
                 *total.stats.or_insert(stat, 0.0) += value as f64;

@@ -240,7 +240,7 @@ pub fn read_file(path: &Path, forced: Option<&'static dyn Format>) -> Result<Vec
             format!("holds no benchmark results (read as {}); did the benchmarks run?", format.name()),
         ));
     }
-    let source = Source { file: path.display().to_string().into(), format: format.name().into() };
+    let source = std::sync::Arc::new(Source { file: path.display().to_string().into(), format: format.name().into() });
     for metric in &mut metrics {
         validate(path, metric)?;
         stats::summarize_samples(metric);

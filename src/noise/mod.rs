@@ -32,7 +32,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::model::{Direction, Metric, Numbers, Stat, StatValues};
+use crate::model::{Direction, Metric, Numbers, Stat, StatSet, StatValues};
 use crate::units::{write_human, write_sig3, write_signed_percent};
 
 /// Which test decided whether a change vs the baseline is real.
@@ -112,7 +112,7 @@ pub struct Judgement {
     /// ([`within_run_spread_p`]); a row over the limit fails only when this is significant.
     pub within_run_p: Option<f64>,
     /// The statistics the p-value tested.
-    pub tested: Vec<Stat>,
+    pub tested: StatSet,
     /// Runs of history stored, and the runs in the window the test used.
     pub history_runs: usize,
     pub window_runs: usize,
@@ -137,7 +137,7 @@ pub fn judge(input: &Input) -> Option<Judgement> {
         evidence_change: None,
         p_value: None,
         within_run_p: None,
-        tested: Vec::new(),
+        tested: StatSet::default(),
         history_runs: series.len(),
         window_runs: 1,
         cut_at_change_point: false,
@@ -168,9 +168,9 @@ pub fn judge(input: &Input) -> Option<Judgement> {
         Some((history, current_evidence)) => {
             let evidence = prediction(&history[start..], *current_evidence, None);
             let stat = if input.current.direction == Direction::HigherIsBetter { Stat::Max } else { Stat::Min };
-            (evidence.p(), vec![stat], Some(evidence.change))
+            (evidence.p(), stat.into(), Some(evidence.change))
         }
-        None => (main.p(), vec![input.stat], None),
+        None => (main.p(), input.stat.into(), None),
     };
     Some(Judgement {
         test: Test::History,
@@ -561,7 +561,7 @@ mod tests {
         // Headline +40 %, min unchanged: a loaded runner, not slower code.
         let loaded = judge_against(&history, &run(200.0, 95.1));
         assert!(loaded.p_value.unwrap() > 0.1, "{loaded:?}");
-        assert_eq!(loaded.tested, [Stat::Min]);
+        assert_eq!(loaded.tested, Stat::Min.into());
         assert!(loaded.evidence_change.unwrap().abs() < 0.01);
         // The minimum moved too: slower code, found through the noise of the headline.
         let slower = judge_against(&history, &run(250.0, 190.0));

@@ -158,7 +158,7 @@ impl Object for RowView {
             "p_value" => Value::from(r.p_value),
             "p_raw" => Value::from(r.p_raw),
             "change_interval" => serde(r.change_interval),
-            "tested" => serde(&r.tested),
+            "tested" => serde(r.tested),
             "history_runs" => Value::from(r.history_runs),
             "history_stored" => Value::from(r.history_stored),
             "noise_cv" => Value::from(r.noise_cv),
