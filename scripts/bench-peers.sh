@@ -198,9 +198,13 @@ mb() { python3 -c "import os, sys; print(f'{os.path.getsize(sys.argv[1]) / 1e6:.
 # One timed run: a row "tool N round exit wall_s rss_kb" in results.tsv. Wall time is taken
 # here (microseconds; /usr/bin/time's %e has 10 ms steps, too coarse for a small gate); peak RSS
 # is /usr/bin/time's %M (the largest process it waited for, so a node under `timeout` counts).
+# Every run starts with nothing left to write back (`sync`): GAB's run writes its 124 MB data
+# file at 20,000 and leaves it to the kernel, and budgetgate's step, which flushes the baseline
+# it saves, then waited behind that writeback (its flush took 150 ms instead of 24 ms).
 measure() { # TOOL N ROUND CMD...
   local tool=$1 n=$2 k=$3 t0 t1 rc
   shift 3
+  sync
   t0=$EPOCHREALTIME
   set +e
   /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/out.log" 2>&1
