@@ -59,6 +59,14 @@ pub struct DescriptorRef<'a> {
     pub part_of: Option<&'a str>,
 }
 
+impl DescriptorRef<'_> {
+    pub fn to_owned(self) -> Descriptor {
+        let DescriptorRef { name, measure, unit, direction, exact, part_of } = self;
+        let (measure, part_of) = (measure.map(str::to_string), part_of.map(str::to_string));
+        Descriptor { name: name.to_string(), measure, unit: unit.to_string(), direction, exact, part_of }
+    }
+}
+
 impl Serialize for Descriptor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.borrowed().serialize(serializer)
@@ -175,14 +183,7 @@ impl StoredRun {
             .metrics
             .iter()
             .map(|m| StoredMetric {
-                descriptor: Descriptor {
-                    name: m.name.clone(),
-                    measure: m.measure.clone(),
-                    unit: m.unit.clone(),
-                    direction: m.direction,
-                    exact: m.exact,
-                    part_of: m.part_of.clone(),
-                },
+                descriptor: m.descriptor().to_owned(),
                 values: Values { stats: m.stats.clone(), n: m.n },
             })
             .collect();
