@@ -1,7 +1,9 @@
 //! Records the git commit the binary is built from, for `budgetgate --version`; on x86_64 musl,
-//! links the small-copy memcpy of `native/small_copy.c` (that file says why).
+//! links the small-copy memcpy of `native/small_copy.c` (that file says why); on musl, the
+//! allocator's options of `native/allocator_options.c`.
 fn main() {
     small_routines_on_musl();
+    allocator_options_on_musl();
     let commit = std::env::var("BUDGETGATE_COMMIT").ok().filter(|c| !c.is_empty()).or_else(|| {
         std::process::Command::new("git")
             .args(["rev-parse", "--short=12", "HEAD"])
@@ -46,4 +48,28 @@ fn small_routines_on_musl() {
     }
     println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
     println!("cargo:rustc-link-arg=-Wl,--wrap=memcmp");
+}
+
+/// `native/allocator_options.c` linked into the `budgetgate` binary built for musl, where
+/// mimalloc is the allocator (Cargo.toml), compiled against the mimalloc.h of the
+/// libmimalloc-sys build that is linked: its `links = "mimalloc"` hands its include directory
+/// to the build scripts of the crates that depend on it directly, so the option is named, not
+/// numbered.
+fn allocator_options_on_musl() {
+    println!("cargo:rerun-if-changed=native/allocator_options.c");
+    if std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default() != "musl" {
+        return;
+    }
+    let include = std::env::var("DEP_MIMALLOC_INCLUDE_DIR").expect("libmimalloc-sys gives its include directory");
+    let objects = cc::Build::new()
+        .file("native/allocator_options.c")
+        .include(include)
+        .opt_level(2)
+        .warnings(true)
+        .compile_intermediates();
+    // The binaries only: they alone have mimalloc as their allocator (src/main.rs); the tests'
+    // binaries keep the system's and do not link mimalloc at all.
+    for object in objects {
+        println!("cargo:rustc-link-arg-bins={}", object.display());
+    }
 }
