@@ -55,6 +55,25 @@ pub fn map_in_chunks<T: Send, R: Send>(items: Vec<T>, min_chunk: usize, f: impl 
     results.into_iter().map(|r| r.expect("every item was mapped")).collect()
 }
 
+/// `f` applied to every item where it lies, on up to as many threads as the machine has
+/// cores: for a second pass over a list the first pass made (each row's text written into it
+/// once the p-values are adjusted across all of them), without moving the items.
+pub fn for_each<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    let threads = cores().min(items.len() / MIN_CHUNK).max(1);
+    if threads == 1 {
+        return items.iter_mut().for_each(f);
+    }
+    let per_thread = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks_mut(per_thread).map(|chunk| scope.spawn(move || chunk.iter_mut().for_each(f))).collect();
+        for handle in handles {
+            handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+}
+
 /// `a` and `b` at once (on a machine with one core, one after the other): for two stages that
 /// do not need each other, such as reading the results while the baseline loads, or writing
 /// the JSON report while the comment renders.

@@ -178,33 +178,35 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // the current ones, sorted by name and measure as `ingest` gives them, is `2i + 1`; a
     // stored metric missing now is `2p` where `p` current metrics come before it.
     let mut places: Vec<usize> = work.iter().map(|(_, i)| 2 * i + 1).collect();
-    // First every row's judgement alone (numbers, no text), then the false-discovery
-    // adjustment across them, then each row written out whole: a row's draft with its text
-    // lives only while that row is decided (20,000 drafts held for the adjustment were 14 MB).
-    // Each judgement carries its row's work item into the second pass: zipping the two lists
-    // into a third copied 20,000 judgements into 5 MB of fresh memory.
-    let mut judged = crate::parallel::map(work, |(budget, i)| {
-        let judged = judge_row(budgets, budget.map(|(b, _)| b), &metrics[i], baseline.as_ref().map(|b| (b, i)));
-        ((budget, i), judged)
+    // First every row's numbers, the noise model's judgement among them (no text), then the
+    // false-discovery adjustment across them, then each row's status and reason written into
+    // it where it lies: a row's text lives only once the adjustment is known (20,000 drafts
+    // held for the adjustment were 14 MB), and the judgements travel in the rows' own fields
+    // (a separate list of them, 192 bytes a row beside the 384 of its row, was 19 MB of the
+    // peak at 100,000 metrics).
+    let mut rows = crate::parallel::map(work, |(budget, i)| {
+        numbers(budgets, budget, &metrics[i], i, baseline.as_ref().map(|b| (b, i)))
     });
     // False discoveries controlled across every row that has a calibrated p-value.
-    let raw: Vec<f64> = judged.iter().filter_map(|(_, j)| j.p_value()).collect();
+    let raw: Vec<f64> = rows.iter().filter_map(|(row, _)| row.p_raw).collect();
     let mut adjusted = crate::noise::fdr::benjamini_hochberg(&raw).into_iter();
     let tested = raw.len();
-    for (_, j) in &mut judged {
-        j.adjusted = j.p_value().and_then(|_| adjusted.next());
+    for (row, _) in &mut rows {
+        row.p_value = row.p_raw.and_then(|_| adjusted.next());
     }
     let confidence = format!("{}%", sig3(budgets.defaults.confidence * 100.0));
-    let mut rows = crate::parallel::map(judged, |((budget, i), judged)| {
-        let text = budget.map(|(_, text)| text).or(defaults_text.as_ref().filter(|_| baseline.is_some()));
-        let trend = baseline.as_ref().map(|b| (b, i));
-        let d = draft(budgets, budget.map(|(b, _)| b), text, &metrics[i], trend, judged);
-        let mut row = decide(budgets, d, tested, &confidence);
-        if let Some((index, i)) = trend.filter(|_| trends == Trends::All || row.status.shows_trend()) {
-            row.history = RowHistory { index, i }.series(row.stat);
+    let branch = baseline.as_ref().map(|b| b.comparison.branch.as_str());
+    crate::parallel::for_each(&mut rows, |(row, pending)| {
+        let metric = &metrics[pending.metric];
+        let text = pending.budget.map(|(_, text)| text).or(defaults_text.as_ref().filter(|_| baseline.is_some()));
+        let d = draft(budgets, row, pending, text, metric, branch);
+        decide(budgets, d, tested, &confidence);
+        if let Some(index) = baseline.as_ref().filter(|_| trends == Trends::All || row.status.shows_trend()) {
+            row.history = RowHistory { index, i: pending.metric }.series(row.stat);
         }
-        row
     });
+    // The rows alone, in the same memory (in place: no copy of the list).
+    let mut rows: Vec<Row> = rows.into_iter().map(|(row, _)| row).collect();
     if let Some(index) = &baseline {
         let chosen = index.comparison.chosen_run();
         let stored: Vec<Key> = chosen.catalog.iter().map(|d| (d.name.as_str(), d.measure.as_deref())).collect();
@@ -463,8 +465,8 @@ pub fn default_stat(metric: &Metric) -> Stat {
 
 /// A row with its numbers, the noise model's judgement and its adjusted p-value, before
 /// [`decide`] gives it a status and a reason; made and decided one row at a time.
-struct Draft<'a> {
-    row: Row,
+struct Draft<'a, 'r> {
+    row: &'r mut Row,
     budget: Option<&'a Budget>,
     severity: Severity,
     regression: Option<f64>,
@@ -479,78 +481,70 @@ struct Draft<'a> {
     branch: &'a str,
 }
 
-/// A row's judgement by the noise model (its numbers only), made for every row before any row
-/// is written, so the p-values can be adjusted across them.
-struct Judged {
-    /// The stat the row is about (the budget's `stat:`, else the metric's headline).
-    stat: Stat,
-    /// `None` without a baseline, without the stat in this run, or without it in the baseline.
-    judgement: Option<crate::noise::Judgement>,
+/// What a row's second pass needs beside the row's numbers: its budget and metric, and what
+/// of the noise model's judgement the row does not show (see [`Pending::judgement`]).
+struct Pending<'a> {
+    budget: Option<BudgetText<'a>>,
+    /// The metric's place among the current ones.
+    metric: usize,
+    /// The row has a judgement (a baseline with the stat).
+    judged: bool,
     /// The baseline has no run with this metric at all.
     is_new: bool,
-    /// The judgement's p-value adjusted across the run's rows.
-    adjusted: Option<f64>,
+    evidence_change: Option<f64>,
+    window_runs: usize,
+    cut_at_change_point: bool,
 }
 
-impl Judged {
-    fn p_value(&self) -> Option<f64> {
-        self.judgement.as_ref().and_then(|j| j.p_value)
+impl Pending<'_> {
+    /// The judgement [`numbers`] wrote into `row`, made again from the row's fields and the
+    /// rest kept here: the inverse of that writing (a test holds them to each other).
+    fn judgement(&self, row: &Row) -> Option<crate::noise::Judgement> {
+        if !self.judged {
+            return None;
+        }
+        Some(crate::noise::Judgement {
+            test: row.test,
+            centre: row.baseline?,
+            change: row.change?,
+            interval: row.change_interval.map(|[lo, hi]| (lo, hi)),
+            evidence_change: self.evidence_change,
+            p_value: row.p_raw,
+            within_run_p: row.within_run_p,
+            tested: row.tested,
+            history_runs: row.history_stored?,
+            window_runs: self.window_runs,
+            cut_at_change_point: self.cut_at_change_point,
+            cv: row.noise_cv,
+            samples: row.samples,
+        })
     }
 }
 
-/// The noise model's judgement of `metric` under `budget` against the baseline, if any.
-fn judge_row(
+/// A row's numbers, without status or reason: the metric's, and the noise model's judgement of
+/// it under `budget` against the baseline, if any, written into the row's fields.
+fn numbers<'a>(
     budgets: &Budgets,
-    budget: Option<&Budget>,
+    budget: Option<BudgetText<'a>>,
     metric: &Metric,
+    i: usize,
     baseline: Option<(&BaselineIndex, usize)>,
-) -> Judged {
+) -> (Row, Pending<'a>) {
     let defaults = &budgets.defaults;
-    let stat = budget.and_then(|b| b.stat).unwrap_or_else(|| default_stat(metric));
-    let mut judged = Judged { stat, judgement: None, is_new: false, adjusted: None };
-    let (Some((index, i)), Some(_)) = (baseline, metric.stat(stat)) else { return judged };
-    let history = RowHistory { index, i };
-    let input = crate::noise::Input {
-        stat,
-        current: metric,
-        history: &history,
-        min_history: defaults.min_history,
-        confidence: defaults.confidence,
-    };
-    judged.judgement = crate::noise::judge(&input);
-    judged.is_new = judged.judgement.is_none() && history.runs() == 0;
-    judged
-}
-
-/// `budget_text`: the budget as the row states it (the defaults' regression limit for a metric
-/// no budget names); `verdict`: the row's judgement, adjusted across the rows.
-fn draft<'a>(
-    budgets: &Budgets,
-    budget: Option<&'a Budget>,
-    budget_text: Option<&Arc<str>>,
-    metric: &Metric,
-    baseline: Option<(&'a BaselineIndex<'a>, usize)>,
-    verdict: Judged,
-) -> Draft<'a> {
-    let defaults = &budgets.defaults;
-    let stat = verdict.stat;
-    let severity = budget.map_or(defaults.severity, |b| b.severity);
-    let regression = budget.map_or(defaults.regression, |b| b.regression);
-    let unit = metric.unit.clone();
-    let show = |v: f64| human(v, &unit);
-    let row = Row {
+    let stat = budget.and_then(|(b, _)| b.stat).unwrap_or_else(|| default_stat(metric));
+    let mut row = Row {
         metric: metric.name.clone(),
         measure: metric.measure.clone(),
         stat,
-        unit: unit.clone(),
+        unit: metric.unit.clone(),
         direction: metric.direction,
         status: Status::Pass,
         severity: None,
         current: metric.stat(stat),
         baseline: None,
         change: None,
-        budget: budget_text.cloned(),
-        budget_line: budget.map(|b| b.line),
+        budget: None,
+        budget_line: budget.map(|(b, _)| b.line),
         test: Test::None,
         p_value: None,
         p_raw: None,
@@ -567,23 +561,82 @@ fn draft<'a>(
         limit: None,
         history: Vec::new(),
     };
+    let mut pending = Pending {
+        budget,
+        metric: i,
+        judged: false,
+        is_new: false,
+        evidence_change: None,
+        window_runs: 0,
+        cut_at_change_point: false,
+    };
+    let (Some((index, i)), Some(_)) = (baseline, row.current) else { return (row, pending) };
+    let history = RowHistory { index, i };
+    let input = crate::noise::Input {
+        stat,
+        current: metric,
+        history: &history,
+        min_history: defaults.min_history,
+        confidence: defaults.confidence,
+    };
+    match crate::noise::judge(&input) {
+        None => pending.is_new = history.runs() == 0,
+        Some(j) => {
+            row.baseline = Some(j.centre);
+            row.change = Some(j.change);
+            row.test = j.test;
+            row.p_raw = j.p_value;
+            row.change_interval = j.interval.map(|(lo, hi)| [lo, hi]);
+            row.tested = j.tested;
+            row.history_runs = (j.test == Test::History).then_some(j.window_runs);
+            row.history_stored = Some(j.history_runs);
+            row.noise_cv = j.cv;
+            row.within_run_p = j.within_run_p;
+            row.samples = j.samples;
+            pending.judged = true;
+            pending.evidence_change = j.evidence_change;
+            pending.window_runs = j.window_runs;
+            pending.cut_at_change_point = j.cut_at_change_point;
+        }
+    }
+    (row, pending)
+}
+
+/// `row` (with its numbers and its adjusted p-value) as [`decide`] takes it: the absolute
+/// limits it breaks or keeps and what the baseline says of it. `budget_text`: the budget as the
+/// row states it (the defaults' regression limit for a metric no budget names); `branch`: the
+/// baseline's, empty without one.
+fn draft<'a, 'r>(
+    budgets: &Budgets,
+    row: &'r mut Row,
+    pending: &Pending<'a>,
+    budget_text: Option<&Arc<str>>,
+    metric: &Metric,
+    branch: Option<&'a str>,
+) -> Draft<'a, 'r> {
+    let defaults = &budgets.defaults;
+    let stat = row.stat;
+    let budget = pending.budget.map(|(b, _)| b);
+    row.budget = budget_text.cloned();
+    let judgement = pending.judgement(row);
     let mut d = Draft {
+        severity: budget.map_or(defaults.severity, |b| b.severity),
+        regression: budget.map_or(defaults.regression, |b| b.regression),
+        adjusted: row.p_value,
         row,
         budget,
-        severity,
-        regression,
-        judgement: None,
-        adjusted: verdict.adjusted,
+        judgement,
         broken: Vec::new(),
         notes: Vec::new(),
         is_new: false,
-        branch: baseline.map_or("", |(b, _)| b.comparison.branch.as_str()),
+        branch: branch.unwrap_or(""),
     };
     let Some(current) = d.row.current else {
         let available: Vec<&str> = metric.stats.keys().map(|s| s.name()).collect();
         d.row.reason = format!("has no {stat} (it has {}); pick one of those with `stat:`", available.join(", "));
         return d;
     };
+    let show = |v: f64| human(v, &metric.unit);
     let judged = stat_label(stat, metric.n);
     if let Some(b) = budget {
         if let Some(max) = b.max.filter(|m| current > m.value) {
@@ -600,42 +653,25 @@ fn draft<'a>(
             }
         }
     }
-    if baseline.is_some() {
-        match verdict.judgement {
-            None => {
-                d.is_new = verdict.is_new;
-                d.notes.push(match d.is_new {
-                    true => format!("new: not in the {} baseline", d.branch),
-                    false => format!("the {} baseline has no {stat} for it", d.branch),
-                });
-            }
-            Some(j) => {
-                d.row.baseline = Some(j.centre);
-                d.row.change = Some(j.change);
-                d.row.test = j.test;
-                d.row.p_raw = j.p_value;
-                d.row.change_interval = j.interval.map(|(lo, hi)| [lo, hi]);
-                d.row.tested = j.tested;
-                d.row.history_runs = (j.test == Test::History).then_some(j.window_runs);
-                d.row.history_stored = Some(j.history_runs);
-                d.row.noise_cv = j.cv;
-                d.row.within_run_p = j.within_run_p;
-                d.judgement = Some(j);
-            }
-        }
+    if let (Some(branch), None) = (branch, &d.judgement) {
+        d.is_new = pending.is_new;
+        d.notes.push(match d.is_new {
+            true => format!("new: not in the {branch} baseline"),
+            false => format!("the {branch} baseline has no {stat} for it"),
+        });
     }
     d
 }
 
 /// Decides a row's status from its draft and its adjusted p-value (`tested` rows shared the
 /// adjustment); `confidence` is the configured confidence as rows state it (`99%`).
-fn decide(budgets: &Budgets, mut d: Draft, tested: usize, confidence: &str) -> Row {
+fn decide(budgets: &Budgets, mut d: Draft, tested: usize, confidence: &str) {
     let defaults = &budgets.defaults;
     let adjusted = d.adjusted;
     let Some(current) = d.row.current else {
         d.row.status = Status::Missing;
         d.row.severity = Some(Severity::Warning.min(d.severity));
-        return d.row;
+        return;
     };
     d.row.p_value = adjusted;
     let mut improved = false;
@@ -733,7 +769,6 @@ fn decide(budgets: &Budgets, mut d: Draft, tested: usize, confidence: &str) -> R
         d.row.severity = Some(d.severity);
         d.row.reason = joined(d.broken);
     }
-    d.row
 }
 
 /// `parts` joined with `; ` (one part, the usual case, is moved, not copied).
@@ -912,5 +947,63 @@ mod tests {
         let unstored = RowHistory { index: &index, i: 1 };
         assert_eq!((unstored.runs(), unstored.series(Stat::Mean).len()), (0, 0));
         assert!(unstored.newest().is_none());
+    }
+
+    #[test]
+    fn a_rows_numbers_give_back_the_judgement_they_were_written_from() {
+        // The second pass decides from the judgement made again from a row's fields and its
+        // `Pending`: it must be the noise model's own, for each kind of judgement.
+        let budgets = crate::budget::parse(std::path::Path::new("b.yaml"), "version: 1\n").unwrap();
+        let timing =
+            |name: &str, mean: f64, min: f64| metric(name, None).with_stat(Stat::Mean, mean).with_stat(Stat::Min, min);
+        let runs: Vec<Run> = (0..12)
+            .map(|k| {
+                // `step` moves to a new level after run 6 (a change point); `few` is in the last two runs only.
+                let level = if k < 6 { 10.0 } else { 20.0 };
+                let jitter = [0.1, -0.2, 0.15, -0.05, 0.2, -0.1][k % 6];
+                let mut metrics = vec![
+                    timing("noisy", 10.0 + jitter, 9.0 + jitter / 2.0),
+                    timing("step", level + jitter, level - 1.0),
+                    metric("size", None).with_stat(Stat::Mean, 100.0),
+                ];
+                if k >= 10 {
+                    metrics.push(timing("few", 5.0, 4.0));
+                }
+                Run { context: RunContext::default(), metrics }
+            })
+            .collect();
+        let comparison = Comparison::new("main", runs, String::new(), String::new());
+        let mut size = metric("size", None).with_stat(Stat::Mean, 120.0);
+        size.exact = true;
+        let current = vec![
+            timing("few", 6.0, 4.5),
+            timing("new", 1.0, 1.0),
+            timing("noisy", 13.0, 9.1),
+            size,
+            timing("step", 21.0, 19.2),
+        ];
+        let index = BaselineIndex::new(&comparison, &current);
+        let mut tests = Vec::new();
+        for (i, m) in current.iter().enumerate() {
+            let (row, pending) = numbers(&budgets, None, m, i, Some((&index, i)));
+            let history = RowHistory { index: &index, i };
+            let input = crate::noise::Input {
+                stat: row.stat,
+                current: m,
+                history: &history,
+                min_history: budgets.defaults.min_history,
+                confidence: budgets.defaults.confidence,
+            };
+            let judged = crate::noise::judge(&input);
+            assert_eq!(pending.judgement(&row), judged, "{}", m.name);
+            tests.push(judged.map(|j| (j.test, j.evidence_change.is_some(), j.cut_at_change_point)));
+        }
+        // Every kind was made: too little history, none, a history test with the minimum's
+        // evidence, an exact size, and a window cut at a change point.
+        assert_eq!(tests[0].map(|t| t.0), Some(Test::Threshold));
+        assert_eq!(tests[1], None);
+        assert_eq!(tests[2], Some((Test::History, true, false)));
+        assert_eq!(tests[3].map(|t| t.0), Some(Test::Exact));
+        assert_eq!(tests[4], Some((Test::History, true, true)));
     }
 }
