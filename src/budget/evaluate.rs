@@ -184,9 +184,8 @@ pub fn evaluate(budgets: &Budgets, metrics: &[Metric], comparison: Option<&Compa
     // held for the adjustment were 14 MB), and the judgements travel in the rows' own fields
     // (a separate list of them, 192 bytes a row beside the 384 of its row, was 19 MB of the
     // peak at 100,000 metrics).
-    let mut rows = crate::parallel::map(work, |(budget, i)| {
-        numbers(budgets, budget, &metrics[i], i, baseline.as_ref().map(|b| (b, i)))
-    });
+    let mut rows =
+        crate::parallel::map(work, |(budget, i)| numbers(budgets, budget, &metrics[i], i, baseline.as_ref()));
     // False discoveries controlled across every row that has a calibrated p-value.
     let raw: Vec<f64> = rows.iter().filter_map(|(row, _)| row.p_raw).collect();
     let mut adjusted = crate::noise::fdr::benjamini_hochberg(&raw).into_iter();
@@ -521,14 +520,15 @@ impl Pending<'_> {
     }
 }
 
-/// A row's numbers, without status or reason: the metric's, and the noise model's judgement of
-/// it under `budget` against the baseline, if any, written into the row's fields.
+/// A row's numbers, without status or reason: those of `metric` (the current metric `i`), and
+/// the noise model's judgement of it under `budget` against the baseline, if any, written into
+/// the row's fields.
 fn numbers<'a>(
     budgets: &Budgets,
     budget: Option<BudgetText<'a>>,
     metric: &Metric,
     i: usize,
-    baseline: Option<(&BaselineIndex, usize)>,
+    baseline: Option<&BaselineIndex>,
 ) -> (Row, Pending<'a>) {
     let defaults = &budgets.defaults;
     let stat = budget.and_then(|(b, _)| b.stat).unwrap_or_else(|| default_stat(metric));
@@ -570,7 +570,7 @@ fn numbers<'a>(
         window_runs: 0,
         cut_at_change_point: false,
     };
-    let (Some((index, i)), Some(_)) = (baseline, row.current) else { return (row, pending) };
+    let (Some(index), Some(_)) = (baseline, row.current) else { return (row, pending) };
     let history = RowHistory { index, i };
     let input = crate::noise::Input {
         stat,
@@ -985,7 +985,7 @@ mod tests {
         let index = BaselineIndex::new(&comparison, &current);
         let mut tests = Vec::new();
         for (i, m) in current.iter().enumerate() {
-            let (row, pending) = numbers(&budgets, None, m, i, Some((&index, i)));
+            let (row, pending) = numbers(&budgets, None, m, i, Some(&index));
             let history = RowHistory { index: &index, i };
             let input = crate::noise::Input {
                 stat: row.stat,
