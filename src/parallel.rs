@@ -22,7 +22,7 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
 /// [`map`] for items that are each a large piece of work (a stored run of 20,000 metrics to
 /// decode): a thread for as few as `min_chunk` of them.
 pub fn map_in_chunks<T: Send, R: Send>(items: Vec<T>, min_chunk: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(items.len() / min_chunk.max(1)).max(1);
+    let threads = threads_for(items.len(), min_chunk);
     if threads == 1 {
         return items.into_iter().map(f).collect();
     }
@@ -47,10 +47,7 @@ pub fn map_in_chunks<T: Send, R: Send>(items: Vec<T>, min_chunk: usize, f: impl 
                 })
             })
             .collect();
-        for handle in handles {
-            // A panic in a worker is a bug; it goes on as a panic of the caller.
-            handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
+        join_all(handles);
     });
     results.into_iter().map(|r| r.expect("every item was mapped")).collect()
 }
@@ -59,19 +56,27 @@ pub fn map_in_chunks<T: Send, R: Send>(items: Vec<T>, min_chunk: usize, f: impl 
 /// cores: for a second pass over a list the first pass made (each row's text written into it
 /// once the p-values are adjusted across all of them), without moving the items.
 pub fn for_each<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
-    let threads = cores().min(items.len() / MIN_CHUNK).max(1);
+    let threads = threads_for(items.len(), MIN_CHUNK);
     if threads == 1 {
         return items.iter_mut().for_each(f);
     }
     let per_thread = items.len().div_ceil(threads);
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks_mut(per_thread).map(|chunk| scope.spawn(move || chunk.iter_mut().for_each(f))).collect();
-        for handle in handles {
-            handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
+        join_all(items.chunks_mut(per_thread).map(|chunk| scope.spawn(move || chunk.iter_mut().for_each(f))).collect());
     });
+}
+
+/// Threads for `len` items, at least `min_chunk` each: one where that is all of them.
+fn threads_for(len: usize, min_chunk: usize) -> usize {
+    cores().min(len / min_chunk.max(1)).max(1)
+}
+
+/// Waits for every worker. A panic in a worker is a bug; it goes on as a panic of the caller.
+fn join_all(handles: Vec<std::thread::ScopedJoinHandle<'_, ()>>) {
+    for handle in handles {
+        handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+    }
 }
 
 /// `a` and `b` at once (on a machine with one core, one after the other): for two stages that
@@ -114,5 +119,23 @@ mod tests {
             let out = map(items, |i| i * 2);
             assert_eq!(out, (0..n).map(|i| i * 2).collect::<Vec<_>>(), "n = {n}");
         }
+    }
+
+    #[test]
+    fn for_each_reaches_every_item_once_in_its_place_at_every_size() {
+        for n in [0, 1, 999, 1_000, 2_001, 10_007] {
+            let mut items: Vec<(usize, usize)> = (0..n).map(|i| (i, 0)).collect();
+            for_each(&mut items, |(i, seen)| *seen += *i + 1);
+            assert!(items.iter().enumerate().all(|(k, &(i, seen))| i == k && seen == k + 1), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_is_the_callers() {
+        let mut items = vec![0u32; 4_000];
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for_each(&mut items, |x| assert!(*x != 0, "item {x}"));
+        }));
+        assert!(caught.is_err());
     }
 }
