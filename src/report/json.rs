@@ -9,10 +9,13 @@ use std::io::Write;
 use super::Report;
 use crate::report::Row;
 
-/// Rows one thread serializes at a time: a few megabytes of JSON. At most two waves of pieces
-/// (one per core each) are held, the one being written and the one being made, so the report
-/// is never held whole.
-const ROWS_PER_PIECE: usize = 4_096;
+/// Rows serialized into one buffer before it is written: ~400 KB of JSON. Small, so the
+/// buffers that go round between the workers and the writer (see [`write_rows`]) are all the
+/// report's memory at any size.
+const ROWS_PER_PIECE: usize = 512;
+
+/// Buffers each worker has: one it fills while the writer writes the other.
+const BUFFERS_PER_WORKER: usize = 2;
 
 /// Where the rows go in the compact JSON of a report without rows: `rows` is a top-level
 /// field, and no field before it holds a key `rows` (a string's quotes would be escaped).
@@ -28,44 +31,71 @@ pub fn write_compact(report: &Report, out: &mut impl Write) -> std::io::Result<(
         .expect("a report's JSON has its rows array");
     let rest = outline.split_off(at);
     out.write_all(&outline)?;
-    // Each wave of pieces (one per core) is made while the one before is written: putting
-    // 800 MB into the page cache took as long as making it.
-    let pieces: Vec<&[Row]> = report.rows.chunks(ROWS_PER_PIECE).collect();
-    let mut first = true;
-    let mut write_wave = |made: Vec<std::io::Result<Vec<u8>>>| -> std::io::Result<()> {
-        for piece in made {
-            if !std::mem::take(&mut first) {
-                out.write_all(b",")?;
-            }
-            out.write_all(&piece?)?;
-        }
-        Ok(())
-    };
-    std::thread::scope(|scope| {
-        let mut made = None;
-        for wave in pieces.chunks(crate::parallel::cores()) {
-            let next =
-                scope.spawn(|| crate::parallel::map_in_chunks(wave.to_vec(), 1, |rows: &[Row]| serialize_rows(rows)));
-            if let Some(made) = made.take() {
-                write_wave(made)?;
-            }
-            made = Some(next.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        made.map_or(Ok(()), &mut write_wave)
-    })?;
+    write_rows(&report.rows, out)?;
     out.write_all(&rest)
 }
 
-/// `rows` as the elements of a compact JSON array: separated by commas, without brackets.
-fn serialize_rows(rows: &[Row]) -> std::io::Result<Vec<u8>> {
-    let mut piece = Vec::with_capacity(rows.len() * 1_024);
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            piece.push(b',');
-        }
-        write_row(&mut piece, row)?;
+/// `rows` as the elements of a compact JSON array, serialized on every core while the calling
+/// thread writes them: piece `k` of [`ROWS_PER_PIECE`] rows is worker `k % workers`'s, and each
+/// worker's [`BUFFERS_PER_WORKER`] buffers go to the writer full and come back empty. The same
+/// few buffers serve the whole report: a fresh buffer per piece was 15 MB of new memory at
+/// 20,000 rows, and a fifth of the step's page faults.
+fn write_rows(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
+    let pieces: Vec<&[Row]> = rows.chunks(ROWS_PER_PIECE).collect();
+    let workers = crate::parallel::cores().min(pieces.len());
+    if workers <= 1 {
+        let mut buffer = Vec::new();
+        return pieces.iter().enumerate().try_for_each(|(k, piece)| {
+            buffer.clear();
+            serialize_rows(&mut buffer, piece, k > 0)?;
+            out.write_all(&buffer)
+        });
     }
-    Ok(piece)
+    std::thread::scope(|scope| {
+        let lanes: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (full_sender, full) = std::sync::mpsc::channel::<std::io::Result<Vec<u8>>>();
+                let (empty, empty_receiver) = std::sync::mpsc::channel::<Vec<u8>>();
+                for _ in 0..BUFFERS_PER_WORKER {
+                    empty.send(Vec::new()).expect("the receiver is right here");
+                }
+                let mine = pieces.iter().enumerate().skip(worker).step_by(workers);
+                scope.spawn(move || {
+                    for (k, piece) in mine {
+                        // The writer stopped at an error: nothing more is wanted.
+                        let Ok(mut buffer) = empty_receiver.recv() else { return };
+                        buffer.clear();
+                        let made = serialize_rows(&mut buffer, piece, k > 0).map(|()| buffer);
+                        if full_sender.send(made).is_err() {
+                            return;
+                        }
+                    }
+                });
+                (full, empty)
+            })
+            .collect();
+        for k in 0..pieces.len() {
+            let (full, empty) = &lanes[k % workers];
+            // A worker that sent nothing panicked; the scope goes on with its panic.
+            let Ok(made) = full.recv() else { break };
+            let buffer = made?;
+            out.write_all(&buffer)?;
+            // A worker with no pieces left has gone; it needs no buffer back.
+            let _ = empty.send(buffer);
+        }
+        Ok(())
+    })
+}
+
+/// `rows` as compact JSON array elements separated by commas, after a comma when `after_others`.
+fn serialize_rows(out: &mut Vec<u8>, rows: &[Row], after_others: bool) -> std::io::Result<()> {
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 || after_others {
+            out.push(b',');
+        }
+        write_row(out, row)?;
+    }
+    Ok(())
 }
 
 /// A row exactly as `serde_json::to_writer` writes it, with its field names written as they
@@ -161,13 +191,47 @@ mod tests {
         hostile.budget = Some("≤ 5 \\ms".into());
         hostile.history = vec![1.5, f64::NAN, f64::INFINITY];
         varied.rows.push(hostile);
-        // Pieces over several waves of threads, the last one short; and no rows at all.
-        for count in [0, 1, ROWS_PER_PIECE, 3 * ROWS_PER_PIECE + 17] {
+        // Pieces one worker or all of them make, with buffers going round many times, the last
+        // piece short; and no rows at all.
+        for count in [0, 1, ROWS_PER_PIECE, ROWS_PER_PIECE + 1, 11 * ROWS_PER_PIECE + 17] {
             let rows = varied.rows.iter().rev().cycle().take(count).cloned().collect();
             let report = varied.with_rows(rows);
             let mut written = Vec::new();
             write_compact(&report, &mut written).unwrap();
             assert_eq!(written, serde_json::to_vec(&report).unwrap(), "{count} rows");
+        }
+    }
+
+    /// A sink that takes `room` bytes, then fails.
+    struct FullDisk {
+        room: usize,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            match self.room {
+                0 => Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left")),
+                _ => {
+                    let taken = bytes.len().min(self.room);
+                    self.room -= taken;
+                    Ok(taken)
+                }
+            }
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_is_the_reports_error_and_the_workers_stop() {
+        let varied = crate::report::view::tests::varied_report();
+        let rows = varied.rows.iter().cycle().take(20 * ROWS_PER_PIECE).cloned().collect();
+        let report = varied.with_rows(rows);
+        for room in [0, 10, 3 * ROWS_PER_PIECE * 300] {
+            let error = write_compact(&report, &mut FullDisk { room }).unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::StorageFull, "room {room}");
         }
     }
 }
