@@ -219,7 +219,7 @@ impl Metric {
 
     /// This metric's numbers as a stored run's [`StatValues`].
     pub fn stat_values(&self) -> StatValues<'_> {
-        StatValues { mask: self.stats.mask, values: &self.stats.values, n: self.n }
+        StatValues { mask: self.stats.mask, values: Figures::Wide(&self.stats.values), n: self.n }
     }
 }
 
@@ -406,7 +406,7 @@ impl Stat {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StatValues<'a> {
     pub mask: u32,
-    pub values: &'a [f64],
+    pub values: Figures<'a>,
     /// Samples behind the stats, when known.
     pub n: Option<u64>,
 }
@@ -438,7 +438,36 @@ impl Numbers for StatValues<'_> {
 
 impl StatValues<'_> {
     pub fn stat(&self, stat: Stat) -> Option<f64> {
-        self.values.get(stat.place_in(self.mask)?).copied()
+        self.values.get(stat.place_in(self.mask)?)
+    }
+}
+
+/// The values of a [`StatValues`] as they are held: a stored run's as the store wrote them
+/// (f32 for timings, which a long history keeps at half the memory), this run's as f64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figures<'a> {
+    Narrow(&'a [f32]),
+    Wide(&'a [f64]),
+}
+
+impl Figures<'_> {
+    #[inline]
+    pub fn get(&self, at: usize) -> Option<f64> {
+        match self {
+            Figures::Narrow(v) => v.get(at).map(|&x| f64::from(x)),
+            Figures::Wide(v) => v.get(at).copied(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Figures::Narrow(v) => v.len(),
+            Figures::Wide(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use super::stored::{Descriptor, StoredContext, Values};
-use crate::model::{Metric, Run, Stat, StatValues};
+use crate::model::{Figures, Metric, Run, Stat, StatValues};
 
 /// One stored run's numbers: for metric `k` of its catalog, a bit per stat (see
 /// [`StatValues`]), its sample count when known, and one value per stat.
+///
+/// Values are kept as the store wrote them, f32 (see [`Column`]).
 ///
 /// Most runs are uniform (every metric has the same stats: one `value`, or mean/median/...),
 /// and for them only the values are kept, metric `k`'s at `k × width`: the mask and start of
@@ -33,7 +35,7 @@ pub struct PackedRun {
     masks: Vec<u32>,
     starts: Vec<u32>,
     ns: Vec<Option<u64>>,
-    values: Vec<f64>,
+    values: Column,
 }
 
 impl PackedRun {
@@ -48,22 +50,59 @@ impl PackedRun {
     /// third of its cost.)
     #[inline]
     pub fn push(&mut self, mask: u32, values: &[f64], n: Option<u64>) {
-        let k = self.count;
-        let start = self.values.len();
-        if k == 0 {
-            // Room for the whole run, should every metric be like the first (most runs; others
-            // grow by doubling).
+        let start = self.begin(mask, values.len());
+        self.values.extend(values);
+        self.note(mask, values.len(), start, n);
+    }
+
+    /// Appends consecutive metrics alike: the same stat mask, `width` values each as the store
+    /// wrote them, no sample count; `values` holds theirs back to back (`width` > 0). Where
+    /// the run is uniform with them, one copy.
+    pub fn extend(&mut self, mask: u32, values: &[f32], width: usize) {
+        let mut rest = values;
+        if self.count == 0 {
+            let Some((first, after)) = rest.split_at_checked(width) else { return };
+            let start = self.begin(mask, width);
+            self.values.extend_narrow(first);
+            self.note(mask, width, start, None);
+            rest = after;
+        }
+        let uniform = self.masks.is_empty() && self.ns.is_empty() && mask == self.uniform_mask;
+        if uniform && width == self.uniform_width {
+            self.values.extend_narrow(rest);
+            self.count += rest.len() / width;
+        } else {
+            for values in rest.chunks_exact(width) {
+                let start = self.values.len();
+                self.values.extend_narrow(values);
+                self.note(mask, width, start, None);
+            }
+        }
+    }
+
+    /// Where the next metric's values start. The first metric sizes the run: room for all of
+    /// them, should every metric be like it (most runs; others grow by doubling).
+    #[inline]
+    fn begin(&mut self, mask: u32, width: usize) -> usize {
+        if self.count == 0 {
             self.uniform_mask = mask;
             self.uniform_width = mask.count_ones() as usize;
-            self.values.reserve(self.catalog.len().max(1) * values.len());
+            self.values.reserve(self.catalog.len().max(1) * width);
         }
-        self.values.extend_from_slice(values);
-        let fits = mask == self.uniform_mask && values.len() == self.uniform_width;
+        self.values.len()
+    }
+
+    /// The rest of a metric whose `width` values were appended at `start`: its mask and start
+    /// once the run is not uniform, its sample count once any metric has one.
+    #[inline]
+    fn note(&mut self, mask: u32, width: usize, start: usize, n: Option<u64>) {
+        let k = self.count;
+        let fits = mask == self.uniform_mask && width == self.uniform_width;
         if self.masks.is_empty() && !fits {
             // The first metric unlike the others: every metric's mask and start from here on.
-            let width = self.uniform_width as u32;
+            let uniform_width = self.uniform_width as u32;
             self.masks = vec![self.uniform_mask; k];
-            self.starts = (0..k as u32).map(|i| i * width).collect();
+            self.starts = (0..k as u32).map(|i| i * uniform_width).collect();
         }
         if !self.masks.is_empty() {
             self.masks.push(mask);
@@ -76,27 +115,6 @@ impl PackedRun {
             self.ns.push(n);
         }
         self.count += 1;
-    }
-
-    /// Appends consecutive metrics alike: the same stat mask, `width` values each, no sample
-    /// count; `values` holds theirs back to back (`width` > 0). Where the run is uniform with
-    /// them, one copy.
-    pub fn extend(&mut self, mask: u32, values: &[f64], width: usize) {
-        let mut rest = values;
-        if self.count == 0 {
-            let Some((first, after)) = rest.split_at_checked(width) else { return };
-            self.push(mask, first, None);
-            rest = after;
-        }
-        let uniform = self.masks.is_empty() && self.ns.is_empty() && mask == self.uniform_mask;
-        if uniform && width == self.uniform_width {
-            self.values.extend_from_slice(rest);
-            self.count += rest.len() / width;
-        } else {
-            for values in rest.chunks_exact(width) {
-                self.push(mask, values, None);
-            }
-        }
     }
 
     /// Metrics stored (so far).
@@ -123,7 +141,7 @@ impl PackedRun {
                 (self.masks[k], self.starts[k] as usize, end)
             }
         };
-        StatValues { mask, values: &self.values[start..end], n: self.ns.get(k).copied().flatten() }
+        StatValues { mask, values: self.values.slice(start, end), n: self.ns.get(k).copied().flatten() }
     }
 
     /// Stat `stat` of metric `k` of the catalog: `get(k).stat(stat)` without making the
@@ -134,7 +152,7 @@ impl PackedRun {
         if !self.masks.is_empty() || k >= self.count {
             return self.get(k).stat(stat);
         }
-        self.values.get(k * self.uniform_width + stat.place_in(self.uniform_mask)?).copied()
+        self.values.get(k * self.uniform_width + stat.place_in(self.uniform_mask)?)
     }
 
     /// Metric `k` of the catalog as the evaluation's `Metric` (a stored metric missing now, a
@@ -160,6 +178,79 @@ impl PackedRun {
             packed.push(m.values.stats.mask(), &values, m.values.n);
         }
         packed
+    }
+}
+
+/// A run's values: f32 while every value fits one exactly, as the store writes timings (see
+/// `layout`), which halves a long history (a 50-run history of 20,000 metrics is 4 MB rather
+/// than 8, and the noise model reads half the memory); the first value that does not (an
+/// exact size past 2^24 bytes, a run packed from this run's metrics) makes the run's f64.
+#[derive(Debug, Clone)]
+enum Column {
+    Narrow(Vec<f32>),
+    Wide(Vec<f64>),
+}
+
+impl Default for Column {
+    fn default() -> Column {
+        Column::Narrow(Vec::new())
+    }
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Column::Narrow(v) => v.len(),
+            Column::Wide(v) => v.len(),
+        }
+    }
+
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Column::Narrow(v) => v.reserve(more),
+            Column::Wide(v) => v.reserve(more),
+        }
+    }
+
+    #[inline]
+    fn get(&self, at: usize) -> Option<f64> {
+        match self {
+            Column::Narrow(v) => v.get(at).map(|&x| f64::from(x)),
+            Column::Wide(v) => v.get(at).copied(),
+        }
+    }
+
+    fn slice(&self, start: usize, end: usize) -> Figures<'_> {
+        match self {
+            Column::Narrow(v) => Figures::Narrow(&v[start..end]),
+            Column::Wide(v) => Figures::Wide(&v[start..end]),
+        }
+    }
+
+    /// Values as the store wrote them.
+    #[inline]
+    fn extend_narrow(&mut self, values: &[f32]) {
+        match self {
+            Column::Narrow(v) => v.extend_from_slice(values),
+            Column::Wide(v) => v.extend(values.iter().map(|&x| f64::from(x))),
+        }
+    }
+
+    #[inline]
+    fn extend(&mut self, values: &[f64]) {
+        if let Column::Narrow(narrow) = self {
+            // NaN has no one f32 that gives it back bit for bit, and needs none: any NaN is NaN.
+            let fits = |v: f64| f64::from(v as f32) == v || v.is_nan();
+            if values.iter().all(|&v| fits(v)) {
+                return narrow.extend(values.iter().map(|&v| v as f32));
+            }
+            let mut wide = Vec::with_capacity(narrow.capacity().max(narrow.len() + values.len()));
+            wide.extend(narrow.iter().map(|&x| f64::from(x)));
+            *self = Column::Wide(wide);
+        }
+        if let Column::Wide(wide) = self {
+            wide.extend_from_slice(values);
+        }
     }
 }
 
@@ -214,6 +305,24 @@ mod tests {
             }
             assert_eq!(packed.get(k).values.len(), m.stats.len(), "metric {k}");
         }
+    }
+
+    #[test]
+    fn values_f32_holds_stay_narrow_and_the_first_it_cannot_hold_widens_the_run() {
+        let mut run = PackedRun::new(StoredContext::default(), Arc::new(Vec::new()));
+        run.extend(1, &[1.5, 2.25, 7651.05], 1);
+        run.push(1, &[f64::NAN], None);
+        assert!(matches!(run.values, Column::Narrow(_)));
+        // An exact size past 2^24: every value before it keeps its number, and after it too.
+        run.push(3, &[16_777_217.0, 0.1], None);
+        run.extend(1, &[3.5], 1);
+        assert!(matches!(run.values, Column::Wide(_)));
+        let values: Vec<Vec<f64>> =
+            (0..run.len()).map(|k| Stat::ALL.iter().filter_map(|s| run.get(k).stat(*s)).collect()).collect();
+        assert_eq!(values[..3], [vec![1.5], vec![2.25], vec![f64::from(7651.05f32)]]);
+        assert!(values[3][0].is_nan());
+        assert_eq!(values[4..], [vec![16_777_217.0, 0.1], vec![3.5]]);
+        assert_eq!(run.stat(2, Stat::Value), Some(f64::from(7651.05f32)));
     }
 
     #[test]
