@@ -74,6 +74,25 @@ fn out_of_range_numbers() {
     assert!(e.contains("at `results[0]`") && e.contains("sample of -21.2 ms"), "{e}");
 }
 
+/// A metric's place in its file is kept as its parts and written out only for an error: an
+/// array's element and a text output's line still read as they did when each was a string.
+#[test]
+fn an_out_of_range_metric_is_named_by_its_element_or_its_line() {
+    let text = fixture("fixtures/github-action-benchmark/customSmallerIsBetter_output.json").replacen(
+        "\"unit\": \"Megabytes\",\n        \"value\": 100",
+        "\"unit\": \"ns\",\n        \"value\": -100",
+        1,
+    );
+    let e = parse_fails("custom.json", &text);
+    assert!(
+        e.contains("at `[1]`: metric `My Custom Smaller Is Better Benchmark - Memory Used` has value = -100 ns"),
+        "{e}"
+    );
+    let text = fixture("fixtures/go/bencher_three.txt").replacen("  26264 ns/op", " -26264 ns/op", 1);
+    let e = parse_fails("bench.txt", &text);
+    assert!(e.contains("at `line 5`: metric `BenchmarkFib20` has value = -26.3 µs"), "{e}");
+}
+
 #[test]
 fn unknown_content() {
     let e = parse_fails("notes.txt", "hello, these are not benchmark results\n");

@@ -22,7 +22,7 @@ use regex::Regex;
 
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Origin, Stat};
 use crate::units::canonicalize;
 
 pub struct BenchmarkJs;
@@ -101,7 +101,7 @@ impl Format for BenchmarkJs {
             }
             let (value, unit) = canonicalize(hz, "ops/sec");
             let mut metric = Metric::new(name, unit.clone(), Direction::for_unit(&unit))
-                .at(format!("line {line_no}"))
+                .at(Origin::Line(line_no))
                 .with_stat(Stat::Value, value)
                 .with_stat(Stat::Mean, value);
             metric.n = Some(runs);

@@ -20,7 +20,7 @@ use regex::Regex;
 
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Origin, Stat};
 use crate::units::{canonicalize, NS};
 
 pub struct ConsoleTime;
@@ -100,7 +100,7 @@ impl Format for ConsoleTime {
                 let (line, times) = runs.remove(&label).expect("every label in order has runs");
                 let mean = times.iter().sum::<f64>() / times.len() as f64;
                 let mut metric = Metric::new(label, NS, Direction::LowerIsBetter)
-                    .at(format!("line {line}"))
+                    .at(Origin::Line(line))
                     .with_stat(Stat::Value, mean);
                 if times.len() > 1 {
                     metric.samples = times;

@@ -21,7 +21,7 @@ use std::path::Path;
 use super::libtest::{bench_metrics, test_line, TestLine};
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{measures, Direction, Metric, Stat};
+use crate::model::{measures, Direction, Metric, Origin, Stat};
 use crate::units::{canonicalize, dimension, Dimension};
 
 pub struct CriterionText;
@@ -137,7 +137,7 @@ impl Format for CriterionText {
                     }
                     metrics.push(
                         Metric::new(name, unit, Direction::LowerIsBetter)
-                            .at(format!("line {number}"))
+                            .at(Origin::Line(number))
                             .with_stat(Stat::Value, value),
                     );
                     current = Some((name.to_string(), number));
@@ -156,7 +156,7 @@ impl Format for CriterionText {
                     metrics.push(
                         Metric::new(name.clone(), unit, Direction::HigherIsBetter)
                             .measure(measures::THROUGHPUT)
-                            .at(format!("line {number}"))
+                            .at(Origin::Line(number))
                             .with_stat(Stat::Value, value),
                     );
                 }

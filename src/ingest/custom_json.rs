@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{at, Format};
 use crate::error::{from_json, Result};
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Origin, Stat};
 use crate::units::canonicalize;
 
 pub struct CustomJson {
@@ -68,7 +68,8 @@ impl Format for CustomJson {
             }
             let (value, unit) = canonicalize(entry.value, &entry.unit);
             let direction = self.direction.unwrap_or(Direction::for_unit(&unit));
-            metrics.push(Metric::new(entry.name, unit, direction).with_stat(Stat::Value, value).at(format!("[{i}]")));
+            metrics
+                .push(Metric::new(entry.name, unit, direction).with_stat(Stat::Value, value).at(Origin::Item("", i)));
         }
         Ok(metrics)
     }

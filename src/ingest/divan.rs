@@ -29,7 +29,7 @@ use std::path::Path;
 
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{measures, Direction, Metric, Stat};
+use crate::model::{measures, Direction, Metric, Origin, Stat};
 use crate::units::{canonicalize, duration_factor, size_factor, BYTES, NS};
 
 pub struct Divan;
@@ -101,7 +101,7 @@ impl Format for Divan {
                 };
                 let value = time(&fastest)?;
                 let mut m = Metric::new(&full, NS, Direction::LowerIsBetter)
-                    .at(format!("line {}", i + 1))
+                    .at(Origin::Line(i + 1))
                     .with_stat(Stat::Value, value)
                     .with_stat(Stat::Min, value)
                     .with_stat(Stat::Max, time(&cell(2))?)

@@ -26,7 +26,7 @@ use std::path::Path;
 
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{measures, Direction, Metric, Stat};
+use crate::model::{measures, Direction, Metric, Origin, Stat};
 use crate::units::canonicalize;
 
 pub struct Go;
@@ -193,7 +193,7 @@ fn benchmark(name: String, lines: &[Line]) -> Vec<Metric> {
             };
             let direction = Direction::for_unit(&canonical);
             let mut metric = Metric::new(name.clone(), canonical, direction)
-                .at(format!("line {}", lines[0].number))
+                .at(Origin::Line(lines[0].number))
                 .with_stat(Stat::Value, median(&samples));
             metric.measure = measure;
             metric.iterations = Some(iterations);

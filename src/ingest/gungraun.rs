@@ -30,7 +30,7 @@ use std::path::Path;
 
 use super::Format;
 use crate::error::{Error, Place, Result};
-use crate::model::{Direction, Metric, Stat};
+use crate::model::{Direction, Metric, Origin, Stat};
 
 pub struct Gungraun;
 
@@ -111,7 +111,7 @@ impl Format for Gungraun {
                     _ => Direction::LowerIsBetter,
                 };
                 let mut metric =
-                    Metric::new(name, "", direction).at(format!("line {number}")).with_stat(Stat::Value, value);
+                    Metric::new(name, "", direction).at(Origin::Line(number)).with_stat(Stat::Value, value);
                 metric.measure = measure;
                 metric.exact = true;
                 metrics.push(metric);

@@ -218,7 +218,7 @@ pub fn ingest(specs: &[ResultSpec]) -> Result<Vec<Metric>> {
                 file_of(first).display()
             )
         };
-        let place = metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
+        let place = place_of(metric);
         return Err(Error::input(file, place, format!("metric `{}` {advice}", metric.display_name())));
     }
     crate::order::apply(&mut metrics, order);
@@ -298,7 +298,7 @@ fn validate_summary(path: &Path, metric: &Metric) -> Result<()> {
         None => Ok(()),
         Some((stat, _)) => Err(Error::input(
             path,
-            metric.origin.clone().map_or(Place::Whole, Place::JsonPath),
+            place_of(metric),
             format!(
                 "metric `{}`: its samples are too large to summarize ({stat} overflows); expected values a \
                  benchmark can measure",
@@ -308,12 +308,17 @@ fn validate_summary(path: &Path, metric: &Metric) -> Result<()> {
     }
 }
 
+/// Where `metric` is in its file, for an error about it.
+fn place_of(metric: &Metric) -> Place {
+    metric.origin.as_ref().map_or(Place::Whole, |origin| Place::JsonPath(origin.to_string()))
+}
+
 /// Rejects numbers no tool can mean (NaN, infinite, negative durations or sizes) before they
 /// reach percentiles and comparisons, where they would silently turn into zeros.
 fn validate(path: &Path, metric: &Metric) -> Result<()> {
     use crate::units::{dimension, human, Dimension};
     let nonnegative = matches!(dimension(&metric.unit), Dimension::Duration | Dimension::Size);
-    let place = || metric.origin.clone().map_or(Place::Whole, Place::JsonPath);
+    let place = || place_of(metric);
     // Every format through here: a name our own `parse` output could not carry back (issue 14.23).
     if metric.name.trim().is_empty() {
         return Err(Error::input(path, place(), "a benchmark's name is empty or only whitespace; expected its name"));

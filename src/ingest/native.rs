@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{at, Format};
 use crate::error::{from_json, Result};
-use crate::model::{Direction, Metric, StatMap};
+use crate::model::{Direction, Metric, Origin, StatMap};
 use crate::units::canonicalize;
 
 pub struct Native;
@@ -95,7 +95,7 @@ impl Format for Native {
             }
             let (_, unit) = canonicalize(1.0, &entry.unit);
             let direction = entry.direction.unwrap_or(Direction::for_unit(&unit));
-            let mut metric = Metric::new(entry.name, unit, direction).at(format!("metrics[{i}]"));
+            let mut metric = Metric::new(entry.name, unit, direction).at(Origin::Item("metrics", i));
             metric.measure = entry.measure;
             for (stat, value) in entry.stats.iter() {
                 metric.stats.insert(stat, canonicalize(value, &entry.unit).0);

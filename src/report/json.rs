@@ -14,6 +14,10 @@ use crate::report::Row;
 /// report's memory at any size.
 const ROWS_PER_PIECE: usize = 512;
 
+/// Room a buffer starts with: a piece of ~770-byte rows fits (one with trends grows once),
+/// where a buffer grown from nothing was reallocated and copied seven times.
+const PIECE_BYTES: usize = ROWS_PER_PIECE * 1_024;
+
 /// Buffers each worker has: one it fills while the writer writes the other.
 const BUFFERS_PER_WORKER: usize = 2;
 
@@ -44,7 +48,7 @@ fn write_rows(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
     let pieces: Vec<&[Row]> = rows.chunks(ROWS_PER_PIECE).collect();
     let workers = crate::parallel::cores().min(pieces.len());
     if workers <= 1 {
-        let mut buffer = Vec::new();
+        let mut buffer = Vec::with_capacity(PIECE_BYTES);
         return pieces.iter().enumerate().try_for_each(|(k, piece)| {
             buffer.clear();
             serialize_rows(&mut buffer, piece, k > 0)?;
@@ -57,7 +61,7 @@ fn write_rows(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
                 let (full_sender, full) = std::sync::mpsc::channel::<std::io::Result<Vec<u8>>>();
                 let (empty, empty_receiver) = std::sync::mpsc::channel::<Vec<u8>>();
                 for _ in 0..BUFFERS_PER_WORKER {
-                    empty.send(Vec::new()).expect("the receiver is right here");
+                    empty.send(Vec::with_capacity(PIECE_BYTES)).expect("the receiver is right here");
                 }
                 let mine = pieces.iter().enumerate().skip(worker).step_by(workers);
                 scope.spawn(move || {
