@@ -35,7 +35,7 @@ pub fn write_compact(report: &Report, out: &mut impl Write) -> std::io::Result<(
         .expect("a report's JSON has its rows array");
     let rest = outline.split_off(at);
     out.write_all(&outline)?;
-    write_rows(&report.rows, out)?;
+    write_rows(&report.rows, crate::parallel::cores(), out)?;
     out.write_all(&rest)
 }
 
@@ -44,9 +44,9 @@ pub fn write_compact(report: &Report, out: &mut impl Write) -> std::io::Result<(
 /// worker's [`BUFFERS_PER_WORKER`] buffers go to the writer full and come back empty. The same
 /// few buffers serve the whole report: a fresh buffer per piece was 15 MB of new memory at
 /// 20,000 rows, and a fifth of the step's page faults.
-fn write_rows(rows: &[Row], out: &mut impl Write) -> std::io::Result<()> {
+fn write_rows(rows: &[Row], cores: usize, out: &mut impl Write) -> std::io::Result<()> {
     let pieces: Vec<&[Row]> = rows.chunks(ROWS_PER_PIECE).collect();
-    let workers = crate::parallel::cores().min(pieces.len());
+    let workers = cores.min(pieces.len());
     if workers <= 1 {
         let mut buffer = Vec::with_capacity(PIECE_BYTES);
         return pieces.iter().enumerate().try_for_each(|(k, piece)| {
@@ -206,6 +206,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_rows_are_the_same_bytes_on_one_core_or_many() {
+        let varied = crate::report::view::tests::varied_report();
+        let rows: Vec<Row> = varied.rows.iter().cycle().take(7 * ROWS_PER_PIECE + 3).cloned().collect();
+        let written = |cores: usize| {
+            let mut out = Vec::new();
+            write_rows(&rows, cores, &mut out).unwrap();
+            out
+        };
+        let one = written(1);
+        let expected = serde_json::to_vec(&rows).unwrap();
+        assert_eq!(one, expected[1..expected.len() - 1], "the elements of serde_json's array");
+        for cores in [2, 3, 8, 64] {
+            assert!(written(cores) == one, "{cores} cores");
+        }
+    }
+
     /// A sink that takes `room` bytes, then fails.
     struct FullDisk {
         room: usize,
@@ -236,6 +253,10 @@ mod tests {
         for room in [0, 10, 3 * ROWS_PER_PIECE * 300] {
             let error = write_compact(&report, &mut FullDisk { room }).unwrap_err();
             assert_eq!(error.kind(), std::io::ErrorKind::StorageFull, "room {room}");
+            for cores in [1, 3] {
+                let error = write_rows(&report.rows, cores, &mut FullDisk { room }).unwrap_err();
+                assert_eq!(error.kind(), std::io::ErrorKind::StorageFull, "room {room}, {cores} cores");
+            }
         }
     }
 }
