@@ -214,10 +214,7 @@ impl Column {
 
     #[inline]
     fn get(&self, at: usize) -> Option<f64> {
-        match self {
-            Column::Narrow(v) => v.get(at).map(|&x| f64::from(x)),
-            Column::Wide(v) => v.get(at).copied(),
-        }
+        self.slice(0, self.len()).get(at)
     }
 
     fn slice(&self, start: usize, end: usize) -> Figures<'_> {
