@@ -55,6 +55,14 @@ impl PackedRun {
         self.note(mask, values.len(), start, n);
     }
 
+    /// [`Self::push`] of values as the store wrote them (f32), kept as they are.
+    #[inline]
+    pub fn push_narrow(&mut self, mask: u32, values: &[f32], n: Option<u64>) {
+        let start = self.begin(mask, values.len());
+        self.values.extend_narrow(values);
+        self.note(mask, values.len(), start, n);
+    }
+
     /// Appends consecutive metrics alike: the same stat mask, `width` values each as the store
     /// wrote them, no sample count; `values` holds theirs back to back (`width` > 0). Where
     /// the run is uniform with them, one copy.
@@ -62,9 +70,7 @@ impl PackedRun {
         let mut rest = values;
         if self.count == 0 {
             let Some((first, after)) = rest.split_at_checked(width) else { return };
-            let start = self.begin(mask, width);
-            self.values.extend_narrow(first);
-            self.note(mask, width, start, None);
+            self.push_narrow(mask, first, None);
             rest = after;
         }
         let uniform = self.masks.is_empty() && self.ns.is_empty() && mask == self.uniform_mask;
@@ -73,9 +79,7 @@ impl PackedRun {
             self.count += rest.len() / width;
         } else {
             for values in rest.chunks_exact(width) {
-                let start = self.values.len();
-                self.values.extend_narrow(values);
-                self.note(mask, width, start, None);
+                self.push_narrow(mask, values, None);
             }
         }
     }

@@ -442,6 +442,9 @@ impl Decoded for PackedRun {
     fn one(&mut self, mask: u32, values: &[f64], n: Option<u64>) {
         self.push(mask, values, n);
     }
+    fn one_narrow(&mut self, mask: u32, values: &[f32], n: Option<u64>) {
+        self.push_narrow(mask, values, n);
+    }
     fn many(&mut self, mask: u32, values: &[f32], width: usize) {
         self.extend(mask, values, width);
     }
@@ -451,15 +454,19 @@ impl Decoded for PackedRun {
 trait Decoded {
     /// One metric: its stat mask, its stats' values in [`Stat::ALL`] order, its sample count.
     fn one(&mut self, mask: u32, values: &[f64], n: Option<u64>);
+    /// [`Decoded::one`] with the values as the file holds them (f32).
+    fn one_narrow(&mut self, mask: u32, values: &[f32], n: Option<u64>) {
+        let mut wide = [0.0; Stat::ALL.len()];
+        for (wide, &value) in wide.iter_mut().zip(values) {
+            *wide = f64::from(value);
+        }
+        self.one(mask, &wide[..values.len()], n);
+    }
     /// Consecutive metrics with the same mask and no sample count, `width` (> 0) values each,
     /// as the file holds them (f32).
     fn many(&mut self, mask: u32, values: &[f32], width: usize) {
-        let mut wide = [0.0; Stat::ALL.len()];
         for values in values.chunks_exact(width) {
-            for (wide, &value) in wide.iter_mut().zip(values) {
-                *wide = f64::from(value);
-            }
-            self.one(mask, &wide[..width], None);
+            self.one_narrow(mask, values, None);
         }
     }
 }
@@ -479,6 +486,7 @@ fn decode_each(bytes: &[u8], count: usize, out: &mut impl Decoded) -> Result<(),
     }
     let known = (1u32 << Stat::ALL.len()) - 1;
     let mut values = [0.0; Stat::ALL.len()];
+    let mut narrow = [0.0f32; Stat::ALL.len()];
     let mut stretch = Vec::new();
     // The stats counted once per mask met in a row: most metrics of a run share one.
     let (mut last_mask, mut present) = (0, 0);
@@ -522,17 +530,18 @@ fn decode_each(bytes: &[u8], count: usize, out: &mut impl Decoded) -> Result<(),
             return Err((at + complete * width, "the file ends in the middle of a number".into()));
         };
         at += present * width;
+        let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
         if width == 8 {
             for (value, raw) in values.iter_mut().zip(raw.chunks_exact(8)) {
                 *value = f64::from_le_bytes(raw.try_into().expect("chunks of 8 bytes"));
             }
+            out.one(stats, &values[..present], n);
         } else {
-            for (value, raw) in values.iter_mut().zip(raw.chunks_exact(4)) {
-                *value = f64::from(f32::from_le_bytes(raw.try_into().expect("chunks of 4 bytes")));
+            for (value, raw) in narrow.iter_mut().zip(raw.chunks_exact(4)) {
+                *value = f32::from_le_bytes(raw.try_into().expect("chunks of 4 bytes"));
             }
+            out.one_narrow(stats, &narrow[..present], n);
         }
-        let n = if mask & HAS_N != 0 { Some(read_varint(bytes, &mut at)?) } else { None };
-        out.one(stats, &values[..present], n);
         left -= 1;
     }
     if at != bytes.len() {
