@@ -1,5 +1,5 @@
 //! Records the git commit the binary is built from, for `budgetgate --version`; on x86_64 musl,
-//! links the small-copy memcpy of `native/small_copy.c` (that file says why); on musl, the
+//! links the small-copy memcpy and memmove of `native/small_copy.c` (that file says why); on musl, the
 //! allocator's options of `native/allocator_options.c`.
 fn main() {
     small_routines_on_musl();
@@ -24,7 +24,7 @@ fn main() {
 
 /// `native/small_copy.c` and `native/small_compare.c` compiled and linked into every binary of
 /// the package (the action's, and the tests' when they are built for musl), with every call of
-/// memcpy and memcmp sent to them. Objects rather than a library: the linker takes all of an
+/// memcpy, memmove and memcmp sent to them. Objects rather than a library: the linker takes all of an
 /// object whatever the link order, and the standard library, linked after our code, calls
 /// memcpy and memcmp too.
 fn small_routines_on_musl() {
@@ -47,6 +47,11 @@ fn small_routines_on_musl() {
         println!("cargo:rustc-link-arg={}", object.display());
     }
     println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
+    println!("cargo:rustc-link-arg=-Wl,--wrap=memmove");
+    // The objects come after the C library on the linker's command line, and their calls of
+    // the real memcpy and memmove reach it only if something before them pulled those in
+    // (musl's memmove did, for memcpy, until memmove was wrapped too): the library again, last.
+    println!("cargo:rustc-link-arg=-lc");
     println!("cargo:rustc-link-arg=-Wl,--wrap=memcmp");
 }
 

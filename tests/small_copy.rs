@@ -1,8 +1,8 @@
-//! The x86_64 musl build copies and compares memory with its own memcpy and memcmp
-//! (`native/small_copy.c`, `native/small_compare.c`, linked by build.rs): every copy and every
-//! comparison of strings in the program goes through them, so they must be exact at every size
-//! and alignment. Safe Rust reaches memcpy through `copy_from_slice` of a length known only at
-//! run time, and memcmp through comparing slices. On other targets this tests the C library's;
+//! The x86_64 musl build copies, moves and compares memory with its own memcpy, memmove and
+//! memcmp (`native/small_copy.c`, `native/small_compare.c`, linked by build.rs): every copy and
+//! every comparison of strings in the program goes through them, so they must be exact at every
+//! size, alignment and overlap. Safe Rust reaches memcpy through `copy_from_slice` of a length
+//! known only at run time, memmove through `copy_within`, and memcmp through comparing slices. On other targets this tests the C library's;
 //! CI also runs it built for musl.
 
 use std::hint::black_box;
@@ -22,6 +22,27 @@ fn copies_of_every_size_and_alignment_arrive_whole() {
                     "{len} bytes from +{src_at} to +{dst_at}"
                 );
                 assert!(target[..dst_at].iter().chain(&target[dst_at + len..]).all(|b| *b == 0xA5), "{len} bytes");
+            }
+        }
+    }
+}
+
+#[test]
+fn moves_of_every_size_and_overlap_arrive_whole() {
+    let source: Vec<u8> = (0..1400u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    for len in (0..=80).chain([127, 128, 129, 511, 512, 513, 600, 1000]) {
+        // Destinations before, on and after the source, overlapping it or not.
+        for from in [70usize, 71, 77, 134] {
+            for shift in [-70isize, -17, -16, -9, -8, -3, -1, 0, 1, 2, 5, 8, 15, 16, 17, 33, 70] {
+                let to = from.strict_add_signed(shift);
+                let mut buffer = source.clone();
+                buffer.copy_within(black_box(from)..from + black_box(len), black_box(to));
+                // The expected buffer byte by byte, from the untouched source.
+                let mut expected = source.clone();
+                for i in 0..len {
+                    expected[black_box(to + i)] = source[from + i];
+                }
+                assert!(buffer == expected, "{len} bytes from {from} to {to}");
             }
         }
     }
