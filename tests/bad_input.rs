@@ -31,6 +31,18 @@ fn truncated_json() {
 }
 
 #[test]
+fn regression_text_after_a_json_result_file_is_an_error_not_ignored() {
+    // A file cut and pasted together, or two runs appended to one file: the first document was
+    // read and the rest ignored, exit 0.
+    let text = fixture("fixtures/github-action-benchmark/customSmallerIsBetter_output.json");
+    let e = parse_fails("custom.json", &format!("{text}\n{text}"));
+    assert!(
+        e.contains("custom.json") && e.contains("trailing characters") && e.contains("expected nothing after"),
+        "{e}"
+    );
+}
+
+#[test]
 fn empty_files() {
     let e = parse_fails("empty.json", "");
     assert!(e.contains("empty"), "{e}");

@@ -150,9 +150,17 @@ fn newer(files: &dyn Files, path: &str, version: u32) -> Error {
 }
 
 fn json<T: serde::de::DeserializeOwned>(files: &dyn Files, path: &str, bytes: &[u8]) -> Result<T> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::input(files.name(path), Place::Whole, format!("not UTF-8 text: {e}")))?;
-    crate::error::from_json(std::path::Path::new(&files.name(path)), text)
+    crate::error::from_json(std::path::Path::new(&files.name(path)), utf8(files, path, bytes)?)
+}
+
+/// A catalog as a comparison reads it: at its length from the start ([`Entry::metrics`]).
+fn catalog(files: &dyn Files, entry: &Entry, bytes: &[u8]) -> Result<Vec<Descriptor>> {
+    let text = utf8(files, &entry.catalog, bytes)?;
+    crate::error::list_from_json(std::path::Path::new(&files.name(&entry.catalog)), text, entry.metrics)
+}
+
+fn utf8<'b>(files: &dyn Files, path: &str, bytes: &'b [u8]) -> Result<&'b str> {
+    std::str::from_utf8(bytes).map_err(|e| Error::input(files.name(path), Place::Whole, format!("not UTF-8 text: {e}")))
 }
 
 /// The branches that hold runs, by name.
@@ -200,7 +208,7 @@ fn read_runs_as<T>(
     for entry in entries {
         if !catalogs.contains_key(entry.catalog.as_str()) {
             let bytes = files.read(&entry.catalog)?.ok_or_else(|| missing(files, &entry.catalog))?;
-            catalogs.insert(&entry.catalog, json(files, &entry.catalog, &bytes)?);
+            catalogs.insert(&entry.catalog, catalog(files, entry, &bytes)?);
         }
     }
     let paths: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
@@ -222,7 +230,7 @@ pub fn read_packed(files: &dyn Files, entries: &[Entry]) -> Result<Vec<PackedRun
     for entry in entries {
         if !catalogs.contains_key(entry.catalog.as_str()) {
             let bytes = files.read(&entry.catalog)?.ok_or_else(|| missing(files, &entry.catalog))?;
-            catalogs.insert(&entry.catalog, Arc::new(exactly_sized(json(files, &entry.catalog, &bytes)?)));
+            catalogs.insert(&entry.catalog, Arc::new(exactly_sized(catalog(files, entry, &bytes)?)));
         }
     }
     let paths: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
