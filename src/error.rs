@@ -179,43 +179,6 @@ fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String> {
 /// each map key it passes (a 20,000-metric result file or catalog is 60,000 keys). So the
 /// document is read plainly first, and only a document that fails is read again, tracked, to
 /// say where.
-/// [`from_json`] of a JSON array whose length is known beforehand (a catalog's, from its
-/// branch's index): the list is made at that length instead of doubling its way there (a
-/// 20,000-descriptor catalog was copied 15 times and held room for 32,768). `expected` is only
-/// a hint, bounded by the text (no element is under `MIN_ELEMENT_BYTES`), so a damaged index
-/// cannot ask for more memory than the file could fill; a wrong one costs a regrowth or room
-/// left over, never a wrong list.
-pub fn list_from_json<T: serde::de::DeserializeOwned>(
-    path: &std::path::Path,
-    text: &str,
-    expected: usize,
-) -> Result<Vec<T>> {
-    /// `{}` and its comma: the shortest element a list of objects can have.
-    const MIN_ELEMENT_BYTES: usize = 3;
-    struct Sized<T>(usize, std::marker::PhantomData<T>);
-    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Sized<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a list")
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
-            let mut list = Vec::with_capacity(self.0);
-            while let Some(item) = seq.next_element()? {
-                list.push(item);
-            }
-            Ok(list)
-        }
-    }
-    let capacity = expected.min(text.len() / MIN_ELEMENT_BYTES);
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let read = serde::Deserializer::deserialize_seq(&mut *de, Sized(capacity, std::marker::PhantomData));
-    match read.and_then(|list| de.end().map(|()| list)) {
-        Ok(list) => Ok(list),
-        // Read again the usual way, for the error's place.
-        Err(_) => from_json(path, text),
-    }
-}
-
 pub fn from_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, text: &str) -> Result<T> {
     if text.trim().is_empty() {
         return Err(Error::input(path, Place::Whole, "the file is empty; expected JSON"));
@@ -257,6 +220,43 @@ pub fn from_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, text: &
         Error::input(path, Place::Whole, format!("{message}; expected nothing after the JSON document"))
     })?;
     Ok(value)
+}
+
+/// [`from_json`] of a JSON array whose length is known beforehand (a catalog's, from its
+/// branch's index): the list is made at that length instead of doubling its way there (a
+/// 20,000-descriptor catalog was copied a dozen times and held room for 32,768). `expected` is only
+/// a hint, bounded by the text (no element is under `MIN_ELEMENT_BYTES`), so a damaged index
+/// cannot ask for more memory than the file could fill; a wrong one costs a regrowth or room
+/// left over, never a wrong list.
+pub fn list_from_json<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &str,
+    expected: usize,
+) -> Result<Vec<T>> {
+    /// `{}` and its comma: the shortest element a list of objects can have.
+    const MIN_ELEMENT_BYTES: usize = 3;
+    struct Sized<T>(usize, std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Sized<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
+            let mut list = Vec::with_capacity(self.0);
+            while let Some(item) = seq.next_element()? {
+                list.push(item);
+            }
+            Ok(list)
+        }
+    }
+    let capacity = expected.min(text.len() / MIN_ELEMENT_BYTES);
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let read = serde::Deserializer::deserialize_seq(&mut *de, Sized(capacity, std::marker::PhantomData));
+    match read.and_then(|list| de.end().map(|()| list)) {
+        Ok(list) => Ok(list),
+        // Read again the usual way, for the error's place.
+        Err(_) => from_json(path, text),
+    }
 }
 
 /// serde_json appends "at line L column C"; we print the place ourselves.
