@@ -1,6 +1,6 @@
 //! Records the git commit the binary is built from, for `budgetgate --version`; on x86_64 musl,
-//! links the small-copy memcpy and memmove of `native/small_copy.c` (that file says why); on musl, the
-//! allocator's options of `native/allocator_options.c`.
+//! links the small-copy memcpy and memmove of `native/small_copy.c` (that file says why); on
+//! musl, the allocator's options of `native/allocator_options.c`.
 fn main() {
     small_routines_on_musl();
     allocator_options_on_musl();
@@ -24,9 +24,9 @@ fn main() {
 
 /// `native/small_copy.c` and `native/small_compare.c` compiled and linked into every binary of
 /// the package (the action's, and the tests' when they are built for musl), with every call of
-/// memcpy, memmove and memcmp sent to them. Objects rather than a library: the linker takes all of an
-/// object whatever the link order, and the standard library, linked after our code, calls
-/// memcpy and memcmp too.
+/// memcpy, memmove and memcmp sent to them. Objects rather than a library: the linker takes all
+/// of an object whatever the link order, and the standard library, linked after our code, calls
+/// these routines too.
 fn small_routines_on_musl() {
     println!("cargo:rerun-if-changed=native/small_copy.c");
     println!("cargo:rerun-if-changed=native/small_compare.c");

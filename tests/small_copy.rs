@@ -2,8 +2,8 @@
 //! memcmp (`native/small_copy.c`, `native/small_compare.c`, linked by build.rs): every copy and
 //! every comparison of strings in the program goes through them, so they must be exact at every
 //! size, alignment and overlap. Safe Rust reaches memcpy through `copy_from_slice` of a length
-//! known only at run time, memmove through `copy_within`, and memcmp through comparing slices. On other targets this tests the C library's;
-//! CI also runs it built for musl.
+//! known only at run time, memmove through `copy_within`, and memcmp through comparing slices.
+//! On other targets this tests the C library's; CI also runs it built for musl.
 
 use std::hint::black_box;
 
